@@ -1,0 +1,55 @@
+// Atomic file writes: write a temp file in the same directory, fsync it, rename it over the target.
+// A reader (another process, or this one after a crash) sees the old file or the new one, never a
+// half-written one. On any failure the temp file is removed and the target is left untouched.
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+export interface AtomicWriteOptions {
+  /** File mode of the new file (default 0o600: config and state may hold tokens and phone numbers). */
+  mode?: number;
+  /** Mode for the parent directory if it has to be created (default 0o700). */
+  dirMode?: number;
+}
+
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+  const mode = options.mode ?? 0o600;
+  const dir = dirname(path);
+  await fs.mkdir(dir, { recursive: true, mode: options.dirMode ?? 0o700 });
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(tmp, 'wx', mode);
+    await handle.writeFile(data);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    // open() applies the umask; make the mode exact.
+    await fs.chmod(tmp, mode);
+    await fs.rename(tmp, path);
+  } catch (error) {
+    if (handle) await handle.close().catch(() => {});
+    await fs.rm(tmp, { force: true }).catch(() => {});
+    throw error;
+  }
+}
+
+/** Reads a file, or returns undefined when it does not exist (other errors are thrown). */
+export async function readFileIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Moves a file that could not be parsed out of the way (`<name>.corrupt-<time>`), so that the
+ * user's data is kept for inspection and never silently replaced. Returns the new path.
+ */
+export async function preserveCorruptFile(path: string): Promise<string> {
+  const aside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  await fs.rename(path, aside);
+  return aside;
+}

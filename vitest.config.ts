@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit and integration tests (plain Node). Browser e2e tests live in e2e/*.spec.ts and run
+// under Playwright (playwright.config.ts), so they are excluded here.
+export default defineConfig({
+  test: {
+    include: ['main/**/*.test.ts', 'contract/**/*.test.ts', 'e2e/imsg-sim/**/*.test.ts', 'test/**/*.test.ts'],
+    environment: 'node',
+    // Integration tests spawn the built CLI and simulator (out/node); build them once first.
+    globalSetup: ['test/support/global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Two cores: many tests spawn real processes, so keep parallelism modest.
+    maxWorkers: 2,
+  },
+});
