@@ -176,6 +176,22 @@ export const CONTROL_PROTOCOL_VERSION = 1;
 /** Largest frame the gateway accepts (bytes). Bigger frames close the socket with 1009. */
 export const MAX_FRAME_BYTES = 256 * 1024;
 export const DEFAULT_GATEWAY_PORT = 18789;
+/** Path of the WebSocket endpoint on the gateway's port (`ws://127.0.0.1:18789/ws`). */
+export const CONTROL_WS_PATH = '/ws';
+/** `service` field of `GET /health`: how a second gateway recognizes the one holding its port. */
+export const GATEWAY_SERVICE_ID = 'clawdbot-gateway';
+
+/**
+ * `GET /health`. Without a token: liveness only. With `Authorization: Bearer <token>`: also the
+ * full status. A wrong token is answered 401.
+ */
+export interface HealthResponse {
+  ok: true;
+  service: typeof GATEWAY_SERVICE_ID;
+  version: string;
+  pid: number;
+  status?: GatewayStatus;
+}
 
 export interface SendMessageParams {
   /** Target in the grammar of the spec: `imessage:+1555…`, `chat_id:42`, `user@example.com`, … */
@@ -247,6 +263,8 @@ export interface ControlError {
   message: string;
   /** What to do about it, when there is something to do. */
   fix?: string;
+  /** With `rate_limited`: how long to wait before the next attempt can succeed. */
+  retryAfterMs?: number;
 }
 
 export type RequestFrame<M extends ControlMethod = ControlMethod> = {

@@ -43,3 +43,6 @@ export interface ResolvedImessageAccount {
   service: ImessageService;
   region: string;
 }
+
+/** The validated config file (see schema.ts); re-exported so consumers can import all config types here. */
+export type { ClawdbotConfig, ImessageAccountConfig, ImessageSectionConfig, GatewayConfig, DmScope, ModelApi } from './schema';

@@ -1,0 +1,303 @@
+// A typed client for the gateway's control WebSocket, shared by the CLI (Node, `ws` package) and
+// the renderer (browser WebSocket). Pure TypeScript: the WebSocket constructor is injected, so
+// this file imports neither Node nor DOM types and typechecks in both projects.
+//
+//   const client = createControlClient({ url, token, WebSocket, clientName: 'cli' });
+//   const hello = await client.ready;                  // rejects on a wrong token / no gateway
+//   const { requests } = await client.request('pairing.list', {});
+//   const off = client.on('pairing', (event) => …);
+//   client.close();
+import {
+  CONTROL_PROTOCOL_VERSION,
+  type ControlErrorCode,
+  type ControlEvent,
+  type ControlEvents,
+  type ControlMethod,
+  type ControlParams,
+  type ControlResult,
+} from './gateway-api';
+
+/** What the client reads from socket events (message: `data`; close: `code`, `reason`). */
+export interface SocketEvent {
+  type: string;
+  data?: unknown;
+  code?: number;
+  reason?: string;
+}
+
+/** The part of the WebSocket API both the browser's and the `ws` package's sockets provide. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: SocketEvent) => void): void;
+}
+
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+/** Errors the client adds to the server's codes: no answer in time, or the socket went away. */
+export type ControlClientErrorCode = ControlErrorCode | 'timeout' | 'disconnected';
+
+export class ControlClientError extends Error {
+  override readonly name = 'ControlClientError';
+  constructor(
+    readonly code: ControlClientErrorCode,
+    message: string,
+    readonly fix?: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface ControlClientOptions {
+  /** ws://127.0.0.1:18789/ws */
+  url: string;
+  token: string;
+  WebSocket: WebSocketConstructor;
+  /** Shown in the gateway's log, e.g. `cli`, `web-ui`, `app`. */
+  clientName: string;
+  clientVersion?: string;
+  /** Time for the socket to open and the gateway to accept the token (default 5 s). */
+  connectTimeoutMs?: number;
+  /** Default per-request timeout (default 15 s). */
+  requestTimeoutMs?: number;
+}
+
+export interface CloseInfo {
+  code: number;
+  reason: string;
+}
+
+type ServiceControlMethod = Exclude<ControlMethod, 'connect'>;
+
+export interface ControlClient {
+  /** Resolves with the `connect` result once authenticated; rejects with a ControlClientError. */
+  readonly ready: Promise<ControlResult<'connect'>>;
+  request<M extends ServiceControlMethod>(method: M, params: ControlParams<M>, options?: { timeoutMs?: number }): Promise<ControlResult<M>>;
+  on<E extends ControlEvent>(event: E, listener: (payload: ControlEvents[E]) => void): () => void;
+  /** Called once when the connection ends (also after `close()`). */
+  onClose(listener: (info: CloseInfo) => void): () => void;
+  readonly closed: boolean;
+  close(): void;
+}
+
+interface Pending {
+  resolve(result: unknown): void;
+  reject(error: ControlClientError): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+const OPEN = 1;
+
+export function createControlClient(options: ControlClientOptions): ControlClient {
+  const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
+  const requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
+  const pending = new Map<string, Pending>();
+  const eventListeners = new Map<ControlEvent, Set<(payload: never) => void>>();
+  const closeListeners = new Set<(info: CloseInfo) => void>();
+  let nextId = 0;
+  let closed = false;
+  let closedByUs = false;
+  let authenticated = false;
+  let closeInfo: CloseInfo | undefined;
+
+  let resolveReady!: (result: ControlResult<'connect'>) => void;
+  let rejectReady!: (error: ControlClientError) => void;
+  const ready = new Promise<ControlResult<'connect'>>((resolve, reject) => {
+    resolveReady = resolve;
+    rejectReady = reject;
+  });
+  // A caller that only uses request() still learns about the failure through it.
+  ready.catch(() => {});
+
+  let socket: WebSocketLike;
+  try {
+    socket = new options.WebSocket(options.url);
+  } catch (error) {
+    closed = true;
+    rejectReady(new ControlClientError('disconnected', `Invalid gateway URL ${options.url}: ${(error as Error).message}`));
+    return buildClient();
+  }
+
+  const connectTimer = setTimeout(() => {
+    fail(new ControlClientError('timeout', `The gateway at ${options.url} did not accept the connection within ${connectTimeoutMs} ms.`, 'Check that the gateway is running: `clawdbot gateway`.'));
+    socket.close(1000, 'connect timeout');
+  }, connectTimeoutMs);
+
+  socket.addEventListener('open', () => {
+    const id = newId();
+    track(id, connectTimeoutMs, (result) => {
+      authenticated = true;
+      clearTimeout(connectTimer);
+      resolveReady(result as ControlResult<'connect'>);
+    }, (error) => {
+      clearTimeout(connectTimer);
+      fail(error);
+    });
+    sendFrame({ type: 'req', id, method: 'connect', params: { token: options.token, client: { name: options.clientName, version: options.clientVersion }, protocol: CONTROL_PROTOCOL_VERSION } });
+  });
+
+  socket.addEventListener('message', (event) => {
+    if (typeof event.data !== 'string') return;
+    let frame: unknown;
+    try {
+      frame = JSON.parse(event.data);
+    } catch {
+      return;
+    }
+    if (!isObject(frame)) return;
+    if (frame.type === 'res' && typeof frame.id === 'string') {
+      const entry = pending.get(frame.id);
+      if (!entry) return;
+      pending.delete(frame.id);
+      clearTimeout(entry.timer);
+      if (frame.ok === true) entry.resolve(frame.result);
+      else entry.reject(toClientError(frame.error));
+    } else if (frame.type === 'event' && typeof frame.event === 'string') {
+      const listeners = eventListeners.get(frame.event as ControlEvent);
+      if (!listeners) return;
+      for (const listener of [...listeners]) {
+        try {
+          listener(frame.payload as never);
+        } catch {
+          // One faulty listener must not stop the others or the socket.
+        }
+      }
+    }
+  });
+
+  socket.addEventListener('close', (event) => {
+    clearTimeout(connectTimer);
+    const info: CloseInfo = { code: event.code ?? 1006, reason: event.reason ?? '' };
+    closed = true;
+    closeInfo = info;
+    const error = closedByUs
+      ? new ControlClientError('disconnected', 'The control client was closed.')
+      : authenticated
+        ? new ControlClientError('disconnected', `The gateway closed the connection (${describeClose(info)}).`, 'Reconnect; if the gateway stopped, start it again with `clawdbot gateway`.')
+        : new ControlClientError(
+            'disconnected',
+            `Cannot connect to the gateway at ${options.url} (${describeClose(info)}).`,
+            'Check that the gateway is running (`clawdbot gateway`) and that the port is right.',
+          );
+    fail(error);
+    for (const listener of [...closeListeners]) listener(info);
+    closeListeners.clear();
+  });
+
+  // 'error' is always followed by 'close', which reports it; listening keeps `ws` from throwing.
+  socket.addEventListener('error', () => {});
+
+  function newId(): string {
+    nextId += 1;
+    return String(nextId);
+  }
+
+  function sendFrame(frame: unknown): void {
+    socket.send(JSON.stringify(frame));
+  }
+
+  function track(id: string, timeoutMs: number, resolve: (result: unknown) => void, reject: (error: ControlClientError) => void): void {
+    const timer = setTimeout(() => {
+      pending.delete(id);
+      reject(new ControlClientError('timeout', `The gateway did not answer within ${timeoutMs} ms.`));
+    }, timeoutMs);
+    pending.set(id, { resolve, reject, timer });
+  }
+
+  /** Rejects `ready` (if still open) and every pending request. */
+  function fail(error: ControlClientError): void {
+    if (!authenticated) rejectReady(error);
+    for (const [id, entry] of pending) {
+      clearTimeout(entry.timer);
+      pending.delete(id);
+      entry.reject(error);
+    }
+  }
+
+  function buildClient(): ControlClient {
+    return {
+      ready,
+      request<M extends ServiceControlMethod>(method: M, params: ControlParams<M>, requestOptions: { timeoutMs?: number } = {}) {
+        const send = (): Promise<ControlResult<M>> => {
+          if (closed || socket.readyState !== OPEN) {
+            return Promise.reject(
+              closedByUs
+                ? new ControlClientError('disconnected', 'The control client was closed.')
+                : new ControlClientError('disconnected', `Not connected to the gateway${closeInfo ? ` (${describeClose(closeInfo)})` : ''}.`),
+            );
+          }
+          const id = newId();
+          return new Promise<ControlResult<M>>((resolve, reject) => {
+            track(id, requestOptions.timeoutMs ?? requestTimeoutMs, (result) => resolve(result as ControlResult<M>), reject);
+            sendFrame({ type: 'req', id, method, params });
+          });
+        };
+        // Once connected, send at once (no extra turn of the event loop in which close() could
+        // slip in); before that, queue behind the handshake.
+        return authenticated ? send() : ready.then(send);
+      },
+      on(event, listener) {
+        let listeners = eventListeners.get(event);
+        if (!listeners) {
+          listeners = new Set();
+          eventListeners.set(event, listeners);
+        }
+        const stored = listener as (payload: never) => void;
+        listeners.add(stored);
+        return () => listeners.delete(stored);
+      },
+      onClose(listener) {
+        if (closeInfo) {
+          listener(closeInfo);
+          return () => {};
+        }
+        closeListeners.add(listener);
+        return () => closeListeners.delete(listener);
+      },
+      get closed() {
+        return closed;
+      },
+      close() {
+        if (closed) return;
+        closed = true;
+        closedByUs = true;
+        fail(new ControlClientError('disconnected', 'The control client was closed.'));
+        socket.close(1000, 'client closing');
+      },
+    };
+  }
+
+  return buildClient();
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function toClientError(raw: unknown): ControlClientError {
+  if (!isObject(raw) || typeof raw.code !== 'string' || typeof raw.message !== 'string') {
+    return new ControlClientError('internal', 'The gateway sent a malformed error.');
+  }
+  return new ControlClientError(
+    raw.code as ControlErrorCode,
+    raw.message,
+    typeof raw.fix === 'string' ? raw.fix : undefined,
+    typeof raw.retryAfterMs === 'number' ? raw.retryAfterMs : undefined,
+  );
+}
+
+function describeClose({ code, reason }: CloseInfo): string {
+  const known: Record<number, string> = {
+    1000: 'closed normally',
+    1001: 'gateway going away',
+    1006: 'no connection or connection lost',
+    1008: 'policy violation',
+    1009: 'message too big',
+    1011: 'gateway error',
+    1013: 'gateway overloaded',
+  };
+  const text = known[code] ?? `code ${code}`;
+  return reason ? `${text}: ${reason}` : text;
+}

@@ -1,0 +1,172 @@
+// The web UI in Debian Chromium against a real control server (see support/test-gateway.ts).
+// Needs the renderer build: `npx electron-vite build`.
+import { expect, test, type Page } from '@playwright/test';
+import WebSocket from 'ws';
+import { createControlClient } from '../contract/control-client';
+import { accountHealth } from './support/fake-gateway-services';
+import { startTestGateway, type TestGateway } from './support/test-gateway';
+
+let gateway: TestGateway;
+let consoleErrors: string[];
+/** Console errors a test expects (the browser itself logs refused WebSocket connections). */
+let expectedConsoleErrors: RegExp | null;
+
+test.beforeEach(async ({ page }) => {
+  consoleErrors = [];
+  expectedConsoleErrors = null;
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
+});
+
+test.afterEach(async () => {
+  await gateway?.close();
+  expect(consoleErrors.filter((text) => !expectedConsoleErrors?.test(text))).toEqual([]);
+});
+
+/** The token the page kept in sessionStorage (this project has no DOM types, hence the cast). */
+function storedToken(page: Page): Promise<string | null> {
+  type WithStorage = { sessionStorage: { getItem(key: string): string | null } };
+  return page.evaluate(() => (globalThis as unknown as WithStorage).sessionStorage.getItem('clawdbot.gatewayToken'));
+}
+
+function pendingRow(page: Page, code: string) {
+  return page.locator(`tr[data-code="${code}"]`);
+}
+
+test('shows the gateway, its accounts and a pending request; the token leaves the address bar', async ({ page }) => {
+  gateway = await startTestGateway({
+    demo: true,
+    accounts: [
+      accountHealth('default', { name: 'Personal', simulated: true, lastInboundAt: new Date(Date.now() - 3 * 60_000).toISOString() }),
+      accountHealth('work', {
+        state: 'backing-off',
+        restarts: 2,
+        retryAt: new Date(Date.now() + 30_000).toISOString(),
+        lastError: { message: 'imsg rpc exited (code 1)', fix: 'Grant Full Disk Access to the app', fatal: false, at: new Date().toISOString() },
+        warnings: ['no mention patterns configured'],
+      }),
+    ],
+  });
+  const request = await gateway.simulate.pairingRequest('+15550001111', { chatId: '7' });
+
+  await page.goto(gateway.uiUrl);
+
+  await expect(page.getByRole('heading', { name: 'Clawdbot gateway' })).toBeVisible();
+  await expect(page.getByRole('status', { name: 'Gateway connection: Connected' })).toBeVisible();
+  await expect(page.getByText('Simulated Messages account')).toBeVisible();
+
+  const personal = page.getByRole('listitem', { name: 'Account Personal' });
+  await expect(personal.getByTestId('account-state')).toHaveText('Listening');
+  await expect(personal).toContainText('3 min ago');
+  const work = page.getByRole('listitem', { name: 'Account work' });
+  await expect(work.getByTestId('account-state')).toHaveText('Retrying');
+  await expect(work.getByTestId('account-error')).toContainText('imsg rpc exited (code 1)');
+  await expect(work.getByTestId('account-error')).toContainText('Fix: Grant Full Disk Access to the app');
+  await expect(work).toContainText('no mention patterns configured');
+
+  await expect(page.getByRole('heading', { name: 'Pending pairing requests (1)' })).toBeVisible();
+  const row = pendingRow(page, request.code);
+  await expect(row).toContainText('+15550001111');
+  await expect(row.locator('td').nth(3)).toHaveText(/^(60:00|59:[0-5]\d)$/);
+  await expect(row.getByRole('button', { name: `Approve +15550001111 (code ${request.code})` })).toBeEnabled();
+
+  // The token is kept for this tab only and no longer in the URL.
+  expect(page.url()).toBe(`${gateway.url}/`);
+  expect(await storedToken(page)).toBe(gateway.token);
+  await page.reload();
+  await expect(page.getByRole('status', { name: 'Gateway connection: Connected' })).toBeVisible();
+});
+
+test('Approve calls the gateway and the row goes away when it pushes the change', async ({ page }) => {
+  gateway = await startTestGateway();
+  const first = await gateway.simulate.pairingRequest('+15550001111');
+  const second = await gateway.simulate.pairingRequest('someone@example.com');
+  await page.goto(gateway.uiUrl);
+  await expect(pendingRow(page, first.code)).toBeVisible();
+  await expect(pendingRow(page, second.code)).toBeVisible();
+
+  await page.getByRole('button', { name: `Approve +15550001111 (code ${first.code})` }).click();
+
+  await expect(pendingRow(page, first.code)).toHaveCount(0);
+  await expect(page.getByText('Approved +15550001111. They can chat with the assistant now.')).toBeVisible();
+  await expect(pendingRow(page, second.code)).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Pending pairing requests (1)' })).toBeVisible();
+  expect(await gateway.simulate.approvedSenders()).toEqual(['+15550001111']);
+  expect(gateway.services.calls.filter((c) => c.method === 'pairing.approve')).toEqual([{ method: 'pairing.approve', params: { code: first.code } }]);
+
+  await page.getByRole('button', { name: `Deny someone@example.com (code ${second.code})` }).click();
+  await expect(page.getByText('No pending pairing requests.')).toBeVisible();
+  expect(await gateway.simulate.approvedSenders()).toEqual(['+15550001111']);
+});
+
+test('follows changes made elsewhere without a reload (pushed events)', async ({ page }) => {
+  gateway = await startTestGateway();
+  const request = await gateway.simulate.pairingRequest('+15550001111');
+  await page.goto(gateway.uiUrl);
+  await expect(pendingRow(page, request.code)).toBeVisible();
+
+  // The owner approves from the CLI: another control client.
+  const cli = createControlClient({ url: gateway.wsUrl, token: gateway.token, WebSocket, clientName: 'cli' });
+  await cli.ready;
+  await cli.request('pairing.approve', { code: request.code });
+  await expect(pendingRow(page, request.code)).toHaveCount(0);
+  cli.close();
+
+  // A new sender asks for access.
+  const next = await gateway.simulate.pairingRequest('+15550003333');
+  await expect(pendingRow(page, next.code)).toContainText('+15550003333');
+
+  // The channel fails and recovers.
+  await gateway.simulate.accountChange('default', {
+    state: 'failed-fatal',
+    lastError: { message: 'imsg CLI does not support the "rpc" subcommand (update imsg)', fix: 'brew upgrade imsg', fatal: true, at: new Date().toISOString() },
+  });
+  const card = page.getByRole('listitem', { name: 'Account Personal' });
+  await expect(card.getByTestId('account-state')).toHaveText('Failed');
+  await expect(card.getByTestId('account-error')).toContainText('Fix: brew upgrade imsg');
+  await gateway.simulate.accountChange('default', { state: 'listening', lastError: null });
+  await expect(card.getByTestId('account-state')).toHaveText('Listening');
+  await expect(card.getByTestId('account-error')).toHaveCount(0);
+});
+
+test('a wrong token shows a clear error, and pasting the right one connects', async ({ page }) => {
+  gateway = await startTestGateway();
+  await gateway.simulate.pairingRequest('+15550001111');
+  await page.goto(`${gateway.url}/#token=not-the-right-token-0123456789`);
+
+  await expect(page.getByRole('heading', { name: 'Wrong gateway token' })).toBeVisible();
+  await expect(page.getByRole('status', { name: 'Gateway connection: Wrong token' })).toBeVisible();
+  // Nothing from the gateway is shown.
+  await expect(page.getByRole('heading', { name: /Pending pairing requests/ })).toHaveCount(0);
+  expect(await storedToken(page)).toBeNull();
+
+  await page.getByRole('textbox', { name: 'Gateway token' }).fill(gateway.token);
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await expect(page.getByRole('status', { name: 'Gateway connection: Connected' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Pending pairing requests (1)' })).toBeVisible();
+});
+
+test('without a token the page says what to do', async ({ page }) => {
+  gateway = await startTestGateway();
+  await page.goto(`${gateway.url}/`);
+  await expect(page.getByRole('heading', { name: 'No gateway token' })).toBeVisible();
+  await expect(page.getByText('gateway.token')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Connect' })).toBeDisabled();
+});
+
+test('shows the lost connection and reconnects when the gateway comes back', async ({ page }) => {
+  gateway = await startTestGateway();
+  await page.goto(gateway.uiUrl);
+  await expect(page.getByRole('status', { name: 'Gateway connection: Connected' })).toBeVisible();
+
+  expectedConsoleErrors = /^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ws' failed: .*ERR_CONNECTION_REFUSED$/;
+  const restarted = gateway.restart(1_500);
+  await expect(page.getByRole('heading', { name: 'Not connected to the gateway' })).toBeVisible();
+  await expect(page.getByText(/Retrying/)).toBeVisible();
+  await restarted;
+  const request = await gateway.simulate.pairingRequest('+15550004444');
+  await expect(page.getByRole('status', { name: 'Gateway connection: Connected' })).toBeVisible({ timeout: 10_000 });
+  await expect(pendingRow(page, request.code)).toBeVisible();
+});

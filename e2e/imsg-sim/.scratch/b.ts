@@ -1,0 +1,11 @@
+import { SimDb } from '/work/main/e2e/imsg-sim/lib/index';
+import { spawn } from 'node:child_process';
+const db = SimDb.create('/tmp/burst/chat.db');
+let t = performance.now();
+db.injectMany(Array.from({ length: 5000 }, (_, i) => ({ from: '+15555550123', text: `burst ${i}` })));
+console.log('inject ms', performance.now() - t);
+t = performance.now();
+const child = spawn('/work/main/e2e/imsg-sim/bin/imsg', ['rpc', '--db', '/tmp/burst/chat.db'], { env: { ...process.env, IMSG_SIM_DEBOUNCE_MS: '0' } });
+let n = 0;
+child.stdout.on('data', (c: Buffer) => { for (const b of c) if (b === 10) n++; if (n >= 5001) { console.log('rpc ms', performance.now() - t); child.kill(); } });
+child.stdin.write('{"jsonrpc":"2.0","id":1,"method":"watch.subscribe","params":{"since_rowid":-1}}\n');

@@ -1,0 +1,230 @@
+// A stand-in for the gateway composition, for testing the control server and the web UI before
+// the real gateway (startGateway) exists. Pairing is REAL (main/pairing PairingStore over a temp
+// state dir, so approvals write the real files and emit the real events); channel health, the
+// access log, sends and config are kept in memory and driven by the test.
+//
+// Replace with the real startGateway once it exists (see e2e/support/test-gateway.ts).
+import type {
+  AccessLogEntry,
+  AccountHealth,
+  ControlEvent,
+  ControlEvents,
+  GatewayStatus,
+  ProbeResult,
+  SendMessageParams,
+} from '../../contract/gateway-api';
+import { GatewayError, type GatewayServices } from '../../main/gateway/services';
+import { PairingStore } from '../../main/pairing/store';
+import type { LogHub } from '../../main/util/logger';
+
+export interface FakeServicesOptions {
+  stateDir: string;
+  version?: string;
+  demo?: boolean;
+  accounts?: AccountHealth[];
+  logHub?: LogHub;
+  /** Filled in by the caller once the server listens (status shows them). */
+  bind?: string;
+  port?: number;
+}
+
+export interface FakeGatewayServices extends GatewayServices {
+  readonly pairingStore: PairingStore;
+  /** Every call the server made, in order (params as validated by the server). */
+  readonly calls: { method: string; params: unknown }[];
+  readonly sent: SendMessageParams[];
+  readonly config: Record<string, unknown>;
+  /** Changes an account and pushes a `health` event, as the channel manager would. */
+  updateAccount(accountId: string, patch: Partial<AccountHealth>): Promise<void>;
+  /** Adds an access log line and pushes it. */
+  logAccess(entry: AccessLogEntry): void;
+  emit<E extends ControlEvent>(event: E, payload: ControlEvents[E]): void;
+  setListening(bind: string, port: number): void;
+  dispose(): void;
+}
+
+export function accountHealth(accountId: string, patch: Partial<AccountHealth> = {}): AccountHealth {
+  return {
+    accountId,
+    enabled: true,
+    configured: true,
+    simulated: false,
+    state: 'listening',
+    since: new Date().toISOString(),
+    pid: 4242,
+    restarts: 0,
+    retryAt: null,
+    lastError: null,
+    lastInboundAt: null,
+    lastOutboundAt: null,
+    lastProbe: null,
+    imsgVersion: '0.9.0',
+    cliPath: 'imsg',
+    dbPath: null,
+    remoteHost: null,
+    lastRowid: null,
+    warnings: [],
+    ...patch,
+  };
+}
+
+export function createFakeGatewayServices(options: FakeServicesOptions): FakeGatewayServices {
+  const version = options.version ?? '0.1.0';
+  const startedAt = new Date().toISOString();
+  const accounts = new Map<string, AccountHealth>((options.accounts ?? [accountHealth('default')]).map((a) => [a.accountId, a]));
+  const pairingStore = new PairingStore({ stateDir: options.stateDir });
+  const listeners = new Map<ControlEvent, Set<(payload: never) => void>>();
+  const calls: { method: string; params: unknown }[] = [];
+  const sent: SendMessageParams[] = [];
+  const accessLog: AccessLogEntry[] = [];
+  const config: Record<string, unknown> = { gateway: { mode: 'local' }, channels: { imessage: { dmPolicy: 'pairing' } } };
+  let bind = options.bind ?? '127.0.0.1';
+  let port = options.port ?? 0;
+
+  function emit<E extends ControlEvent>(event: E, payload: ControlEvents[E]): void {
+    for (const listener of listeners.get(event) ?? []) (listener as (p: ControlEvents[E]) => void)(payload);
+  }
+
+  async function status(): Promise<GatewayStatus> {
+    return {
+      version,
+      pid: process.pid,
+      startedAt,
+      demo: options.demo ?? false,
+      bind,
+      port,
+      configPath: `${options.stateDir}/clawdbot.json`,
+      stateDir: options.stateDir,
+      configError: null,
+      model: null,
+      modelError: null,
+      accounts: [...accounts.values()],
+      pendingPairing: (await pairingStore.list()).length,
+    };
+  }
+
+  async function pushHealth(): Promise<void> {
+    emit('health', await status());
+  }
+
+  const onPairing = (event: ControlEvents['pairing']) => {
+    emit('pairing', event);
+    void pushHealth();
+  };
+  pairingStore.on('pairing', onPairing);
+
+  function record(method: string, params: unknown): void {
+    calls.push({ method, params });
+  }
+
+  function account(accountId: string | undefined): AccountHealth[] {
+    if (accountId === undefined) return [...accounts.values()];
+    const found = accounts.get(accountId);
+    if (!found) throw new GatewayError('not_found', `No iMessage account "${accountId}".`, `Known accounts: ${[...accounts.keys()].join(', ')}.`);
+    return [found];
+  }
+
+  const services: FakeGatewayServices = {
+    pairingStore,
+    calls,
+    sent,
+    config,
+    async status(params) {
+      record('status', params);
+      return status();
+    },
+    async 'channels.probe'(params) {
+      record('channels.probe', params);
+      return {
+        accounts: account(params.accountId).map((a) => {
+          const probe: ProbeResult = { ok: true, fatal: false, checks: [], durationMs: 1, at: new Date().toISOString(), imsgVersion: a.imsgVersion ?? undefined };
+          return { accountId: a.accountId, probe };
+        }),
+      };
+    },
+    async 'channels.restart'(params) {
+      record('channels.restart', params);
+      const restarted = account(params.accountId).map((a) => a.accountId);
+      return { restarted };
+    },
+    async 'pairing.list'(params) {
+      record('pairing.list', params);
+      return { requests: await pairingStore.list() };
+    },
+    async 'pairing.approve'(params) {
+      record('pairing.approve', params);
+      const approved = await pairingStore.approve(params.code);
+      if (!approved) throw new GatewayError('not_found', `No pending pairing request found for code: ${params.code}`, 'List pending requests with `clawdbot pairing list imessage`.');
+      return { approved, notified: false };
+    },
+    async 'pairing.deny'(params) {
+      record('pairing.deny', params);
+      const denied = await pairingStore.deny(params.code);
+      if (!denied) throw new GatewayError('not_found', `No pending pairing request found for code: ${params.code}`);
+      return { denied };
+    },
+    async 'pairing.revoke'(params) {
+      record('pairing.revoke', params);
+      return { revoked: await pairingStore.revoke(params.sender) };
+    },
+    async 'allowlist.list'(params) {
+      record('allowlist.list', params);
+      return { approved: (await pairingStore.readAllowFrom()).map((id) => ({ id })), configured: [] };
+    },
+    async 'accessLog.tail'(params) {
+      record('accessLog.tail', params);
+      return { entries: accessLog.slice(-(params.limit ?? 100)) };
+    },
+    async 'message.send'(params) {
+      record('message.send', params);
+      sent.push(params);
+      return { accountId: params.accountId ?? 'default', chunks: 1, messageIds: [String(sent.length)] };
+    },
+    async 'config.get'(params) {
+      record('config.get', params);
+      return { path: `${options.stateDir}/clawdbot.json`, config: structuredClone(config), error: null };
+    },
+    async 'config.patch'(params) {
+      record('config.patch', params);
+      Object.assign(config, params.patch);
+      return { path: `${options.stateDir}/clawdbot.json`, config: structuredClone(config) };
+    },
+    async 'logs.tail'(params) {
+      record('logs.tail', params);
+      return { records: options.logHub?.tail(params.limit) ?? [] };
+    },
+    async 'gateway.restart'(params) {
+      record('gateway.restart', params);
+      return { restarting: true };
+    },
+    on(event, listener) {
+      let set = listeners.get(event);
+      if (!set) {
+        set = new Set();
+        listeners.set(event, set);
+      }
+      const stored = listener as (payload: never) => void;
+      set.add(stored);
+      return () => set.delete(stored);
+    },
+    async updateAccount(accountId, patch) {
+      const current = accounts.get(accountId) ?? accountHealth(accountId);
+      accounts.set(accountId, { ...current, ...patch });
+      await pushHealth();
+    },
+    logAccess(entry) {
+      accessLog.push(entry);
+      emit('accessLog', entry);
+    },
+    emit,
+    setListening(newBind, newPort) {
+      bind = newBind;
+      port = newPort;
+    },
+    dispose() {
+      pairingStore.off('pairing', onPairing);
+      listeners.clear();
+    },
+  };
+  return services;
+}

@@ -1,0 +1,76 @@
+// `<stateDir>/gateway.json`: how the CLI and the app find a running gateway without guessing ports.
+//
+// The gateway writes it (atomically, 0600) once its control server listens and removes it when it
+// stops. A gateway that crashed leaves it behind, so readers check that the pid is still alive.
+// Shape: {"pid":123,"port":18789,"host":"127.0.0.1","url":"http://127.0.0.1:18789",
+//         "startedAt":"2026-…Z","version":"0.1.0"}
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { readFileIfExists, writeFileAtomic } from '../util/atomic-file';
+
+export const INSTANCE_FILE_NAME = 'gateway.json';
+
+const instanceSchema = z.object({
+  pid: z.int().positive(),
+  port: z.int().min(1).max(65535),
+  host: z.string().min(1),
+  /** Base URL of the control API (HTTP; the WebSocket is at `<url>/ws` with `ws:`). */
+  url: z.string().min(1),
+  startedAt: z.string(),
+  version: z.string(),
+});
+
+export type GatewayInstance = z.infer<typeof instanceSchema>;
+
+export function instanceFilePath(stateDir: string): string {
+  return join(stateDir, INSTANCE_FILE_NAME);
+}
+
+export async function writeInstanceFile(stateDir: string, instance: GatewayInstance): Promise<void> {
+  await writeFileAtomic(instanceFilePath(stateDir), `${JSON.stringify(instance, null, 2)}\n`);
+}
+
+/**
+ * The running gateway recorded in the state dir, or undefined when there is none: no file, an
+ * unreadable one, or one left behind by a gateway that is no longer running.
+ */
+export async function readInstanceFile(stateDir: string): Promise<GatewayInstance | undefined> {
+  const text = await readFileIfExists(instanceFilePath(stateDir)).catch(() => undefined);
+  if (text === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const result = instanceSchema.safeParse(parsed);
+  if (!result.success || !isProcessAlive(result.data.pid)) return undefined;
+  return result.data;
+}
+
+/**
+ * Removes the file if it still describes this process. A second gateway that failed to start
+ * must not delete the record of the one that is running.
+ */
+export async function removeInstanceFile(stateDir: string, pid: number = process.pid): Promise<void> {
+  const path = instanceFilePath(stateDir);
+  const text = await readFileIfExists(path).catch(() => undefined);
+  if (text === undefined) return;
+  try {
+    if ((JSON.parse(text) as { pid?: unknown }).pid !== pid) return;
+  } catch {
+    // Unparseable: it belongs to nobody; remove it.
+  }
+  await fs.rm(path, { force: true });
+}
+
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

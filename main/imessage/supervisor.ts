@@ -1,0 +1,644 @@
+// Keeps one iMessage account's `imsg rpc` process alive and subscribed, and hands every new message
+// to the pipeline exactly once.
+//
+//   stopped → probing → starting → listening ─┬─ transient failure → backing-off → probing …
+//                 │                             └─ fatal failure → failed-fatal (waits for retry()/update)
+//                 └─ fatal (no imsg, too old, no Full Disk Access, SSH cannot log in) → failed-fatal
+//
+// Transient failures (the child exits, a liveness request times out, repeated watch errors) restart
+// it with exponential backoff and jitter; the backoff resets after a healthy period. Fatal ones
+// never loop: the account waits in failed-fatal with the fix until retry(), updateAccount() or a
+// new start(). Messages are resumed from the cursor store's watermark with `since_rowid`, and
+// deduplicated by guid (bounded LRU) and by the cursor, so a restart neither loses nor repeats one.
+import type { AccountHealth, ChannelError, ChannelState, ProbeResult } from '../../contract/gateway-api';
+import type { ResolvedImessageAccount } from '../config/types';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../util/backoff';
+import type { Logger } from '../util/logger';
+import { CursorStore } from './cursor-store';
+import { parseMessageNotification, parseWatchError } from './imsg-message';
+import { classifyExit, classifyRequestError, DEFAULT_PROBE_TIMEOUT_MS, fullDiskAccessFix, probeAndConnect, type ImsgFailure } from './probe';
+import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SEND_TIMEOUT_MS, DEFAULT_STOP_GRACE_MS, ImsgRpcError, PERMISSION_TEXT_PATTERN, type ImsgExitInfo, type ImsgNotification, type ImsgRpcClient } from './rpc-client';
+import type { ImsgMessage, ImsgRpc } from './types';
+
+export interface SupervisorTimings {
+  /** Bound for each probe step before a (re)start. */
+  probeTimeoutMs: number;
+  requestTimeoutMs: number;
+  sendTimeoutMs: number;
+  /** While listening, a cheap `chats.list {limit:1}` this often proves imsg still answers. */
+  livenessIntervalMs: number;
+  livenessTimeoutMs: number;
+  backoff: BackoffPolicy;
+  /** Listening this long without a failure resets the backoff to its first step. */
+  healthyResetMs: number;
+  /** stop(): time for imsg to exit after stdin closes, and again after SIGTERM. */
+  stopGraceMs: number;
+  /** stop(): how long to wait for handlers still running before closing the cursor. */
+  drainTimeoutMs: number;
+  /** Activity-only health changes (new message, send) are pushed at most this often. */
+  healthThrottleMs: number;
+}
+
+export const DEFAULT_SUPERVISOR_TIMINGS: SupervisorTimings = {
+  probeTimeoutMs: DEFAULT_PROBE_TIMEOUT_MS,
+  requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
+  sendTimeoutMs: DEFAULT_SEND_TIMEOUT_MS,
+  livenessIntervalMs: 30_000,
+  livenessTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
+  backoff: DEFAULT_BACKOFF,
+  healthyResetMs: 60_000,
+  stopGraceMs: DEFAULT_STOP_GRACE_MS,
+  drainTimeoutMs: 5000,
+  healthThrottleMs: 1000,
+};
+
+/** The AccountHealth fields the supervisor owns (the gateway adds name, enabled, warnings, …). */
+export type SupervisorHealth = Pick<
+  AccountHealth,
+  'accountId' | 'state' | 'since' | 'pid' | 'restarts' | 'retryAt' | 'lastError' | 'lastProbe' | 'imsgVersion' | 'lastInboundAt' | 'lastOutboundAt' | 'lastRowid' | 'cliPath' | 'dbPath'
+> & {
+  /** Messages handed to the handler and not settled yet. */
+  inFlight: number;
+};
+
+export type MessageHandler = (message: ImsgMessage) => Promise<void>;
+
+export interface AccountSupervisorOptions {
+  account: ResolvedImessageAccount;
+  stateDir: string;
+  logger: Logger;
+  /** Called once per new message; not awaited inline (chats are processed in parallel). */
+  handler: MessageHandler;
+  timings?: Partial<SupervisorTimings>;
+  /** Environment of the imsg child processes (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** Jitter source for the backoff (tests pass a fixed one). */
+  random?: () => number;
+  /** Size of the guid dedupe LRU. */
+  dedupeSize?: number;
+}
+
+/** Watch `error` notifications tolerated (each answered by a resubscribe) per minute before a restart. */
+const WATCH_ERRORS_PER_MINUTE = 3;
+
+/** Insertion-ordered set that forgets its oldest keys beyond `limit`. */
+class RecentKeys {
+  private readonly keys = new Set<string>();
+  constructor(private readonly limit: number) {}
+  has(key: string): boolean {
+    return this.keys.has(key);
+  }
+  add(key: string): void {
+    this.keys.add(key);
+    if (this.keys.size > this.limit) {
+      const oldest = this.keys.values().next().value as string;
+      this.keys.delete(oldest);
+    }
+  }
+}
+
+/** Identifies one attempt (one imsg process); events from older attempts are ignored. */
+interface Attempt {
+  readonly epoch: number;
+}
+
+export class AccountSupervisor {
+  private account: ResolvedImessageAccount;
+  private readonly stateDir: string;
+  private readonly log: Logger;
+  private readonly handler: MessageHandler;
+  private readonly timings: SupervisorTimings;
+  private readonly env: NodeJS.ProcessEnv | undefined;
+  private readonly random: () => number;
+
+  private state: ChannelState = 'stopped';
+  private since = new Date().toISOString();
+  private restarts = 0;
+  private retryAt: number | null = null;
+  private lastError: ChannelError | null = null;
+  private lastProbe: ProbeResult | null = null;
+  private imsgVersion: string | null = null;
+  private lastInboundAt: string | null = null;
+  private lastOutboundAt: string | null = null;
+  /** Watermark kept for health while the cursor store is closed (stopped). */
+  private lastRowid: number | null = null;
+
+  /** True between start() and stop(). */
+  private active = false;
+  /** Bumped by start/stop/retry/update: async work of an older epoch stands down. */
+  private epoch = 0;
+  private current: Attempt | undefined;
+  private client: ImsgRpcClient | undefined;
+  private subscriptionId: number | undefined;
+  private readonly retiredSubscriptions = new Set<number>();
+  private cursor: CursorStore | undefined;
+  private readonly recent: RecentKeys;
+  private readonly running = new Set<Promise<void>>();
+  /** `--version`/`rpc --help` already passed for this binary: restarts skip them. */
+  private cliChecked: { imsgVersion?: string } | undefined;
+  /** Consecutive failures: the backoff step. */
+  private failures = 0;
+  private watchErrorTimes: number[] = [];
+  private attemptDone: Promise<void> | undefined;
+  private clientStopping: Promise<unknown> | undefined;
+  private livenessBusy = false;
+
+  private restartTimer: NodeJS.Timeout | undefined;
+  private livenessTimer: NodeJS.Timeout | undefined;
+  private healthyTimer: NodeJS.Timeout | undefined;
+  private resubscribeTimer: NodeJS.Timeout | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private readonly listeners = new Set<(health: SupervisorHealth) => void>();
+
+  /** Outbound requests go to the live process; they fail clearly while it is not listening. */
+  readonly rpc: ImsgRpc = {
+    request: <T = unknown>(method: string, params?: Record<string, unknown>, options?: { timeoutMs?: number }): Promise<T> => {
+      const client = this.client;
+      if (this.state !== 'listening' || !client) return Promise.reject(new Error(this.notConnectedMessage()));
+      return client.request<T>(method, params, options);
+    },
+  };
+
+  constructor(options: AccountSupervisorOptions) {
+    this.account = options.account;
+    this.stateDir = options.stateDir;
+    this.log = options.logger;
+    this.handler = options.handler;
+    this.timings = { ...DEFAULT_SUPERVISOR_TIMINGS, ...options.timings };
+    this.env = options.env;
+    this.random = options.random ?? Math.random;
+    this.recent = new RecentKeys(options.dedupeSize ?? 5000);
+  }
+
+  get accountId(): string {
+    return this.account.accountId;
+  }
+
+  health(): SupervisorHealth {
+    return {
+      accountId: this.account.accountId,
+      state: this.state,
+      since: this.since,
+      pid: this.client?.pid ?? null,
+      restarts: this.restarts,
+      retryAt: this.retryAt === null ? null : new Date(this.retryAt).toISOString(),
+      lastError: this.lastError,
+      lastProbe: this.lastProbe,
+      imsgVersion: this.imsgVersion,
+      lastInboundAt: this.lastInboundAt,
+      lastOutboundAt: this.lastOutboundAt,
+      lastRowid: this.cursor?.watermark ?? this.lastRowid,
+      cliPath: this.account.cliPath,
+      dbPath: this.account.dbPath ?? null,
+      inFlight: this.running.size,
+    };
+  }
+
+  /** Subscribes to health changes; returns the unsubscribe function. */
+  onHealthChange(listener: (health: SupervisorHealth) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves with the first health snapshot (current or future) that satisfies `predicate`. */
+  waitFor(predicate: (health: SupervisorHealth) => boolean, timeoutMs = 30_000): Promise<SupervisorHealth> {
+    const now = this.health();
+    if (predicate(now)) return Promise.resolve(now);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new Error(`iMessage ${this.accountId}: timed out after ${timeoutMs} ms waiting for a health change (state: ${this.state})`));
+      }, timeoutMs);
+      const off = this.onHealthChange((health) => {
+        if (!predicate(health)) return;
+        clearTimeout(timer);
+        off();
+        resolve(health);
+      });
+    });
+  }
+
+  /** Starts the account; resolves once the first attempt has settled (listening, backing off or failed). */
+  async start(): Promise<void> {
+    if (this.active) return this.attemptDone;
+    this.active = true;
+    const epoch = ++this.epoch;
+    const { accountId, enabled, configured } = this.account;
+    if (!enabled || !configured) {
+      this.log.info(`iMessage ${accountId}: ${enabled ? 'enabled' : 'disabled'}, ${configured ? 'configured' : 'not configured'}, stopped`);
+      this.setState('stopped');
+      return;
+    }
+    if (!this.cursor) {
+      try {
+        this.cursor = await CursorStore.open({ stateDir: this.stateDir, accountId, logger: this.log });
+      } catch (error) {
+        if (epoch !== this.epoch) return;
+        this.enterFatal({
+          check: 'database',
+          message: `cannot open the resume state in ${this.stateDir}: ${(error as Error).message}`,
+          fix: `Check that ${this.stateDir} is writable by the user running the gateway.`,
+          fatal: true,
+        });
+        return;
+      }
+      if (epoch !== this.epoch) return;
+      const report = this.cursor.report;
+      if (report.corruptPreservedAt || report.corruptReason) {
+        this.log.warn(`iMessage ${accountId}: resume state was unreadable (${report.corruptReason}); kept it as ${report.corruptPreservedAt ?? '(not moved)'}; starting from new messages`);
+      }
+    }
+    this.attemptDone = this.runAttempt(epoch);
+    return this.attemptDone;
+  }
+
+  /** Stops the process (unsubscribe, close stdin, escalate), waits briefly for running handlers. */
+  async stop(): Promise<void> {
+    const wasActive = this.active;
+    this.active = false;
+    this.epoch += 1;
+    this.current = undefined;
+    this.clearTimers();
+    const client = this.client;
+    const subscription = this.subscriptionId;
+    this.client = undefined;
+    this.subscriptionId = undefined;
+    if (client && subscription !== undefined) {
+      await client.request('watch.unsubscribe', { subscription }, { timeoutMs: 1000 }).catch(() => undefined);
+    }
+    await client?.stop({ graceMs: this.timings.stopGraceMs });
+    await this.clientStopping;
+    await this.attemptDone;
+    await this.drain();
+    if (this.cursor) {
+      this.lastRowid = this.cursor.watermark;
+      await this.cursor.close();
+    }
+    this.cursor = undefined;
+    this.retryAt = null;
+    if (wasActive) this.log.info(`iMessage ${this.accountId}: stopped`);
+    this.setState('stopped');
+  }
+
+  /** Tries again now: from failed-fatal or backing-off (re-running every probe check). */
+  async retry(): Promise<void> {
+    if (!this.active) return this.start();
+    if (this.state !== 'failed-fatal' && this.state !== 'backing-off') return;
+    const epoch = ++this.epoch;
+    this.clearTimers();
+    this.failures = 0;
+    this.cliChecked = undefined;
+    this.retryAt = null;
+    this.attemptDone = this.runAttempt(epoch);
+    return this.attemptDone;
+  }
+
+  /**
+   * Applies a new configuration for this account. The process is restarted only when something
+   * it depends on changed (or it is not healthy); policy changes apply without a restart.
+   */
+  async updateAccount(next: ResolvedImessageAccount): Promise<void> {
+    if (next.accountId !== this.account.accountId) {
+      throw new Error(`updateAccount: account id changed from ${this.account.accountId} to ${next.accountId}; create a new supervisor instead`);
+    }
+    const previous = this.account;
+    this.account = next;
+    const transportChanged =
+      previous.cliPath !== next.cliPath ||
+      previous.dbPath !== next.dbPath ||
+      previous.includeAttachments !== next.includeAttachments ||
+      previous.enabled !== next.enabled ||
+      previous.configured !== next.configured;
+    if (!transportChanged && (this.state === 'listening' || !this.active)) {
+      this.emitHealth();
+      return;
+    }
+    const wasActive = this.active;
+    await this.stop();
+    this.cliChecked = undefined;
+    this.failures = 0;
+    if (wasActive) await this.start();
+  }
+
+  /** The pipeline sent something through `rpc`: shown as lastOutboundAt. */
+  recordOutbound(): void {
+    this.lastOutboundAt = new Date().toISOString();
+    this.touchHealth();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // One attempt: probe (keeping its rpc process), subscribe, listen
+  // -------------------------------------------------------------------------------------------
+
+  private async runAttempt(epoch: number): Promise<void> {
+    const attempt: Attempt = { epoch };
+    this.current = attempt;
+    this.retryAt = null;
+    this.setState('probing');
+    await this.clientStopping;
+    const { cliPath, dbPath } = this.account;
+    let outcome: Awaited<ReturnType<typeof probeAndConnect>>;
+    try {
+      outcome = await probeAndConnect({
+        cliPath,
+        ...(dbPath ? { dbPath } : {}),
+        timeoutMs: this.timings.probeTimeoutMs,
+        ...(this.env ? { env: this.env } : {}),
+        logger: this.log,
+        ...(this.cliChecked ? { skipCliChecks: this.cliChecked } : {}),
+        client: {
+          requestTimeoutMs: this.timings.requestTimeoutMs,
+          sendTimeoutMs: this.timings.sendTimeoutMs,
+          onNotification: (notification) => this.onNotification(attempt, notification),
+          onExit: (info) => this.onClientExit(attempt, info),
+        },
+      });
+    } catch (error) {
+      outcome = { result: { ok: false, fatal: false, error: `probe failed: ${(error as Error).message}`, checks: [], durationMs: 0, at: new Date().toISOString() } };
+    }
+    const { result, client } = outcome;
+    if (this.current !== attempt) {
+      await client?.stop({ graceMs: this.timings.stopGraceMs });
+      return;
+    }
+    this.lastProbe = result;
+    if (result.imsgVersion) this.imsgVersion = result.imsgVersion;
+    if (!result.ok || !client) {
+      const failure: ImsgFailure = { check: 'rpc-answers', message: result.error ?? 'probe failed', fatal: result.fatal, ...(result.fix ? { fix: result.fix } : {}) };
+      this.fail(attempt, failure);
+      return;
+    }
+    this.cliChecked = this.imsgVersion ? { imsgVersion: this.imsgVersion } : {};
+    this.client = client;
+    // Subscription ids restart at 1 in every imsg process: retired ids only mean something for
+    // the process that issued them.
+    this.retiredSubscriptions.clear();
+    this.setState('starting');
+    if (!(await this.subscribe(attempt, client))) return;
+    this.setState('listening');
+    this.log.info(`iMessage ${this.accountId}: enabled, configured, rpc listening`, { pid: client.pid, imsgVersion: this.imsgVersion, sinceRowid: this.cursor?.watermark ?? null });
+    this.livenessTimer = setInterval(() => this.checkLiveness(attempt), this.timings.livenessIntervalMs);
+    this.healthyTimer = setTimeout(() => {
+      this.failures = 0;
+    }, this.timings.healthyResetMs);
+  }
+
+  /** `watch.subscribe` from the watermark. Returns false (after handling the failure) if it failed. */
+  private async subscribe(attempt: Attempt, client: ImsgRpcClient): Promise<boolean> {
+    const params: Record<string, unknown> = { attachments: this.account.includeAttachments };
+    const watermark = this.cursor?.watermark ?? null;
+    // since_rowid 0 means "live only" to imsg; -1 means "everything", which is what a watermark
+    // of 0 (nothing done, all rows new) asks for.
+    if (watermark !== null) params.since_rowid = watermark === 0 ? -1 : watermark;
+    try {
+      const result = await client.request<{ subscription?: unknown }>('watch.subscribe', params);
+      const id = result?.subscription;
+      if (typeof id !== 'number' || !Number.isSafeInteger(id)) throw new Error(`watch.subscribe answered without a subscription id: ${JSON.stringify(result)?.slice(0, 200)}`);
+      if (this.current !== attempt) return false;
+      this.subscriptionId = id;
+      return true;
+    } catch (error) {
+      if (this.current !== attempt) return false;
+      const failure = error instanceof ImsgRpcError && error.kind === 'exited' ? classifyExit(await client.waitForExit(), this.failureContext()) : classifyRequestError(error, this.failureContext());
+      this.fail(attempt, { ...failure, message: `watch.subscribe failed: ${failure.message}` });
+      return false;
+    }
+  }
+
+  private onNotification(attempt: Attempt, notification: ImsgNotification): void {
+    if (this.current !== attempt) return;
+    if (notification.method === 'message') this.onMessage(notification.params);
+    else if (notification.method === 'error') this.onWatchError(attempt, notification.params);
+    else this.log.debug('imsg: ignoring notification', { method: notification.method });
+  }
+
+  private onMessage(params: unknown): void {
+    const parsed = parseMessageNotification(params);
+    if (!parsed.ok) {
+      this.log.warn(`iMessage ${this.accountId}: skipped an invalid message from imsg: ${parsed.reason}`);
+      return;
+    }
+    const { subscription, message } = parsed.value;
+    if (parsed.dropped.length > 0) this.log.debug('imsg: message fields of the wrong type were dropped', { rowid: message.id, fields: parsed.dropped });
+    // Notifications may arrive before the subscribe answer (spec §1.4), so an id not seen yet is
+    // fine; only ids we already gave up on are ignored. Duplicates are caught below either way.
+    if (subscription !== undefined && this.retiredSubscriptions.has(subscription)) return;
+    this.deliver(message);
+  }
+
+  private deliver(message: ImsgMessage): void {
+    const cursor = this.cursor;
+    if (!cursor) return;
+    const key = message.guid !== '' ? message.guid : `rowid:${message.id}`;
+    if (cursor.isDone(message.id) || cursor.isInFlight(message.id) || this.recent.has(key)) {
+      this.log.debug('imsg: duplicate message skipped', { rowid: message.id, chatId: message.chat_id });
+      return;
+    }
+    this.recent.add(key);
+    cursor.markStarted(message.id);
+    if (!message.is_from_me) this.lastInboundAt = new Date().toISOString();
+
+    let pending: Promise<void>;
+    try {
+      pending = Promise.resolve(this.handler(message));
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    const settled: Promise<void> = pending
+      .catch((error: unknown) => {
+        this.log.error(`iMessage ${this.accountId}: handling message ${message.id} failed`, { rowid: message.id, chatId: message.chat_id, error: error instanceof Error ? error.message : String(error) });
+      })
+      .finally(() => {
+        // The store open now (it may have been reopened by a restart) records it.
+        this.cursor?.markDone(message.id);
+        this.running.delete(settled);
+        this.touchHealth();
+      });
+    this.running.add(settled);
+    this.touchHealth();
+  }
+
+  private onWatchError(attempt: Attempt, params: unknown): void {
+    const { subscription, message } = parseWatchError(params);
+    if (subscription !== undefined && this.retiredSubscriptions.has(subscription)) return;
+    this.log.warn(`iMessage ${this.accountId}: imsg watch error: ${message}`, { subscription });
+    if (PERMISSION_TEXT_PATTERN.test(message)) {
+      // Full Disk Access revoked while running (spec §1.5): a restart cannot fix it.
+      this.fail(attempt, { check: 'database', message: `imsg lost access to the Messages database: ${message}`, fix: fullDiskAccessFix(this.failureContext()), fatal: true });
+      return;
+    }
+    const now = Date.now();
+    this.watchErrorTimes = this.watchErrorTimes.filter((t) => now - t < 60_000);
+    this.watchErrorTimes.push(now);
+    if (this.watchErrorTimes.length > WATCH_ERRORS_PER_MINUTE) {
+      this.watchErrorTimes = [];
+      this.fail(attempt, { check: 'rpc-answers', message: `imsg watch failed repeatedly: ${message}`, fatal: false });
+      return;
+    }
+    // The subscription is over (imsg sends one error, then silence): subscribe again from the
+    // watermark after a short backoff (a locked database needs a moment); rows already handled
+    // or in progress are skipped by the dedupe.
+    const client = this.client;
+    if (!client || this.current !== attempt) return;
+    const old = this.subscriptionId;
+    if (old !== undefined) {
+      this.retiredSubscriptions.add(old);
+      this.subscriptionId = undefined;
+      void client.request('watch.unsubscribe', { subscription: old }).catch(() => undefined);
+    }
+    const delay = backoffDelay(this.watchErrorTimes.length - 1, this.timings.backoff, this.random);
+    this.lastError = { message: `imsg watch error (resubscribing in ${formatSeconds(delay)}): ${message}`, fatal: false, at: new Date().toISOString() };
+    this.emitHealth();
+    if (this.resubscribeTimer) clearTimeout(this.resubscribeTimer);
+    this.resubscribeTimer = setTimeout(() => {
+      this.resubscribeTimer = undefined;
+      if (this.current !== attempt) return;
+      void this.subscribe(attempt, client).then((ok) => {
+        if (!ok) return;
+        this.log.info(`iMessage ${this.accountId}: resubscribed after a watch error`, { sinceRowid: this.cursor?.watermark ?? null });
+        this.emitHealth();
+      });
+    }, delay);
+  }
+
+  private onClientExit(attempt: Attempt, info: ImsgExitInfo): void {
+    // While probing, the probe itself reports the exit.
+    if (this.current !== attempt || this.state === 'probing' || info.expected) return;
+    const failure = classifyExit(info, this.failureContext());
+    this.fail(attempt, failure);
+  }
+
+  private checkLiveness(attempt: Attempt): void {
+    const client = this.client;
+    if (this.current !== attempt || this.state !== 'listening' || !client || this.livenessBusy) return;
+    // Requests in flight (sends) carry their own timeouts and prove or disprove liveness anyway.
+    if (client.pendingCount > 0) return;
+    this.livenessBusy = true;
+    const timeoutMs = this.timings.livenessTimeoutMs;
+    client
+      .request('chats.list', { limit: 1 }, { timeoutMs })
+      .catch((error: unknown) => {
+        if (this.current !== attempt) return;
+        if (error instanceof ImsgRpcError && error.kind === 'timeout') {
+          this.fail(attempt, { check: 'rpc-answers', message: `imsg rpc stalled: no answer to the liveness check (chats.list) within ${timeoutMs} ms`, fatal: false });
+          return;
+        }
+        if (error instanceof ImsgRpcError && (error.kind === 'exited' || error.kind === 'not-running')) return; // onClientExit handles it
+        const failure = classifyRequestError(error, this.failureContext());
+        if (failure.fatal) this.fail(attempt, failure);
+        else this.log.warn(`iMessage ${this.accountId}: liveness check failed: ${failure.message}`);
+      })
+      .finally(() => {
+        this.livenessBusy = false;
+      });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Failures
+  // -------------------------------------------------------------------------------------------
+
+  /** The single place an attempt ends badly; later reports about the same attempt are ignored. */
+  private fail(attempt: Attempt, failure: ImsgFailure): void {
+    if (this.current !== attempt) return;
+    this.current = undefined;
+    this.clearTimers();
+    const client = this.client;
+    this.client = undefined;
+    this.subscriptionId = undefined;
+    if (client) this.clientStopping = client.stop({ graceMs: this.timings.stopGraceMs });
+    if (failure.fatal) this.enterFatal(failure);
+    else this.scheduleRestart(failure);
+  }
+
+  private enterFatal(failure: ImsgFailure): void {
+    this.cliChecked = undefined;
+    this.retryAt = null;
+    this.lastError = { message: failure.message, fatal: true, at: new Date().toISOString(), ...(failure.fix ? { fix: failure.fix } : {}) };
+    this.log.error(`iMessage ${this.accountId}: enabled, configured, failed: ${failure.message}${failure.fix ? `. Fix: ${failure.fix}` : ''}`);
+    this.setState('failed-fatal');
+  }
+
+  private scheduleRestart(failure: ImsgFailure): void {
+    const delay = backoffDelay(this.failures, this.timings.backoff, this.random);
+    this.failures += 1;
+    this.restarts += 1;
+    this.retryAt = Date.now() + delay;
+    this.lastError = { message: failure.message, fatal: false, at: new Date().toISOString(), ...(failure.fix ? { fix: failure.fix } : {}) };
+    this.log.warn(`iMessage ${this.accountId}: enabled, configured, rpc backing off (retry in ${formatSeconds(delay)}): ${failure.message}`);
+    const epoch = this.epoch;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (epoch !== this.epoch || !this.active) return;
+      this.attemptDone = this.runAttempt(epoch);
+    }, delay);
+    this.setState('backing-off');
+  }
+
+  private notConnectedMessage(): string {
+    const base = `iMessage account ${this.accountId} is not connected`;
+    if (this.state === 'backing-off' && this.retryAt !== null) return `${base} (state: backing-off, retry in ${formatSeconds(Math.max(0, this.retryAt - Date.now()))})`;
+    if (this.state === 'failed-fatal' && this.lastError) return `${base} (state: failed-fatal): ${this.lastError.message}${this.lastError.fix ? `. Fix: ${this.lastError.fix}` : ''}`;
+    return `${base} (state: ${this.state})`;
+  }
+
+  private failureContext(): { cliPath: string; dbPath?: string } {
+    return { cliPath: this.account.cliPath, ...(this.account.dbPath ? { dbPath: this.account.dbPath } : {}) };
+  }
+
+  private async drain(): Promise<void> {
+    if (this.running.size === 0) return;
+    const all = Promise.allSettled([...this.running]).then(() => true);
+    const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), this.timings.drainTimeoutMs).unref());
+    if (!(await Promise.race([all, timedOut]))) {
+      this.log.warn(`iMessage ${this.accountId}: ${this.running.size} message(s) still being handled at stop; they will be delivered again after the next start`);
+    }
+  }
+
+  private clearTimers(): void {
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    if (this.livenessTimer) clearInterval(this.livenessTimer);
+    if (this.healthyTimer) clearTimeout(this.healthyTimer);
+    if (this.resubscribeTimer) clearTimeout(this.resubscribeTimer);
+    this.resubscribeTimer = undefined;
+    this.restartTimer = undefined;
+    this.livenessTimer = undefined;
+    this.healthyTimer = undefined;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Health
+  // -------------------------------------------------------------------------------------------
+
+  private setState(state: ChannelState): void {
+    if (state !== this.state) {
+      this.state = state;
+      this.since = new Date().toISOString();
+    }
+    this.emitHealth();
+  }
+
+  /** Activity changed (message, send): push health soon, not once per message of a burst. */
+  private touchHealth(): void {
+    if (this.healthTimer || this.listeners.size === 0) return;
+    this.healthTimer = setTimeout(() => this.emitHealth(), this.timings.healthThrottleMs);
+    this.healthTimer.unref();
+  }
+
+  private emitHealth(): void {
+    if (this.healthTimer) clearTimeout(this.healthTimer);
+    this.healthTimer = undefined;
+    if (this.listeners.size === 0) return;
+    const health = this.health();
+    for (const listener of this.listeners) {
+      try {
+        listener(health);
+      } catch (error) {
+        this.log.error('health listener threw', { error: String(error) });
+      }
+    }
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return ms < 1000 ? `${Math.max(0, Math.round(ms))}ms` : `${Math.ceil(ms / 1000)}s`;
+}

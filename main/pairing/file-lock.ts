@@ -1,0 +1,104 @@
+// A cross-process lock around read-modify-write of a small state file, so the gateway, the app
+// and the `clawdbot` CLI never lose each other's writes.
+//
+// Built on proper-lockfile rather than a hand-written O_EXCL file because it already does the hard
+// parts right: the lock is a directory created with mkdir (atomic on every local file system),
+// the holder refreshes its mtime while it works, and a lock whose mtime is older than `staleMs`
+// (a crashed holder) is taken over. It also uses the same `<file>.lock` convention as the
+// original gateway, so an original install sharing ~/.clawdbot/credentials takes the same lock.
+//
+// Inside one process, callers queue on a promise chain first: proper-lockfile would otherwise make
+// them poll the lock directory against each other.
+import lockfile from 'proper-lockfile';
+
+export interface FileLockOptions {
+  /** A lock not refreshed for this long is considered abandoned (default 30 s; minimum 2 s). */
+  staleMs?: number;
+  /** Attempts after the first before giving up (default 40, roughly 10–20 s in total). */
+  retries?: number;
+  /** First retry delay (default 10 ms); grows by 1.3× per retry up to maxRetryDelayMs. */
+  minRetryDelayMs?: number;
+  /** Largest retry delay (default 400 ms). */
+  maxRetryDelayMs?: number;
+}
+
+export class FileLockError extends Error {
+  readonly lockPath: string;
+  readonly reason: 'busy' | 'compromised';
+
+  constructor(lockPath: string, reason: 'busy' | 'compromised', cause?: unknown) {
+    super(
+      reason === 'busy'
+        ? `Timed out waiting for the lock ${lockPath}. Another clawdbot process is holding it; if none is running, delete ${lockPath}.`
+        : `The lock ${lockPath} was taken over while in use (the process stalled for too long); the last change may have to be repeated.`,
+      { cause },
+    );
+    this.name = 'FileLockError';
+    this.lockPath = lockPath;
+    this.reason = reason;
+  }
+}
+
+const inProcessQueues = new Map<string, Promise<unknown>>();
+
+export function lockPathFor(file: string): string {
+  return `${file}.lock`;
+}
+
+/**
+ * Runs `fn` while holding the lock for `file` (the lock is `<file>.lock`; the file itself need
+ * not exist, but its directory must).
+ */
+export async function withFileLock<T>(file: string, fn: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
+  const previous = inProcessQueues.get(file) ?? Promise.resolve();
+  const run = previous.then(
+    () => withCrossProcessLock(file, fn, options),
+    () => withCrossProcessLock(file, fn, options),
+  );
+  // Keep the chain alive but never rejected, and drop it when it is the last one.
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  inProcessQueues.set(file, settled);
+  void settled.then(() => {
+    if (inProcessQueues.get(file) === settled) inProcessQueues.delete(file);
+  });
+  return run;
+}
+
+async function withCrossProcessLock<T>(file: string, fn: () => Promise<T>, options: FileLockOptions): Promise<T> {
+  const lockPath = lockPathFor(file);
+  let compromised: Error | undefined;
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(file, {
+      realpath: false,
+      lockfilePath: lockPath,
+      stale: Math.max(2000, options.staleMs ?? 30_000),
+      retries: {
+        retries: options.retries ?? 40,
+        factor: 1.3,
+        minTimeout: options.minRetryDelayMs ?? 10,
+        maxTimeout: options.maxRetryDelayMs ?? 400,
+        randomize: true,
+      },
+      // The default handler throws from a timer, which would crash the gateway.
+      onCompromised: (error) => {
+        compromised = error;
+      },
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') throw new FileLockError(lockPath, 'busy', error);
+    throw error;
+  }
+  try {
+    const result = await fn();
+    if (compromised) throw new FileLockError(lockPath, 'compromised', compromised);
+    return result;
+  } finally {
+    await release().catch(() => {
+      // Already released because it was compromised; nothing left to clean up.
+    });
+  }
+}
