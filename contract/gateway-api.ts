@@ -221,7 +221,8 @@ export interface ControlMethods {
   'pairing.list': { params: Record<string, never>; result: { requests: PairingRequest[] } };
   'pairing.approve': {
     params: { code: string; notify?: boolean };
-    result: { approved: PairingRequest; notified: boolean };
+    /** `notifyError`: why the approval notice could not be sent (the approval itself succeeded). */
+    result: { approved: PairingRequest; notified: boolean; notifyError?: string };
   };
   'pairing.deny': { params: { code: string }; result: { denied: PairingRequest } };
   'pairing.revoke': { params: { sender: string }; result: { revoked: boolean } };

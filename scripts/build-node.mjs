@@ -22,6 +22,10 @@ await build({
   format: 'esm',
   target: 'node20',
   packages: 'external',
+  // Code behind a dynamic import() goes into its own chunk, so a command loads only what it uses
+  // (e.g. `clawdbot --version` does not load zod, ws or the gateway).
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   sourcemap: 'linked',
   logLevel: 'warning',
 });

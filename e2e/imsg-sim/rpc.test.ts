@@ -1,5 +1,6 @@
 // `imsg rpc` against a real chat.db: every method, every error code, ordering and EOF, message
 // JSON details (groups, attributedBody, unicode, long text, attachments, replies, tapbacks).
+import Database from 'better-sqlite3';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -291,5 +292,45 @@ describe('framing and errors', () => {
     expect(s.received.filter((l) => l.method === undefined).map((l) => l.id)).toEqual(order);
     // The chats.list after the slow send already sees the sent message as the newest activity.
     expect(s.received[2]?.result.chats[0].id).toBe(42);
+  });
+});
+
+describe('schema probing', () => {
+  it('reads a minimal chat.db without guid, attributedBody, reaction columns or message_date', async () => {
+    const path = join(fx.dir, 'minimal.db');
+    const raw = new Database(path);
+    raw.exec(`
+      CREATE TABLE message (ROWID INTEGER PRIMARY KEY, handle_id INTEGER, text TEXT, date INTEGER, is_from_me INTEGER, service TEXT);
+      CREATE TABLE handle (ROWID INTEGER PRIMARY KEY, id TEXT);
+      CREATE TABLE chat (ROWID INTEGER PRIMARY KEY, chat_identifier TEXT, guid TEXT, display_name TEXT, service_name TEXT);
+      CREATE TABLE chat_message_join (chat_id INTEGER, message_id INTEGER);
+      CREATE TABLE chat_handle_join (chat_id INTEGER, handle_id INTEGER);
+      CREATE TABLE message_attachment_join (message_id INTEGER, attachment_id INTEGER);
+      CREATE TABLE attachment (ROWID INTEGER PRIMARY KEY, filename TEXT, transfer_name TEXT, uti TEXT, mime_type TEXT, total_bytes INTEGER, is_sticker INTEGER);
+      INSERT INTO handle VALUES (1, '+15551234567');
+      INSERT INTO chat VALUES (7, '+15551234567', 'iMessage;-;+15551234567', '', 'iMessage');
+      INSERT INTO chat_handle_join VALUES (7, 1);
+      INSERT INTO message VALUES (1, 1, 'old style', 788918400000000000, 0, 'iMessage');
+      INSERT INTO chat_message_join VALUES (7, 1);
+    `);
+    raw.close();
+    const s = new RpcSession(['--db', path]);
+    sessions.push(s);
+    expect((await s.request('chats.list')).result.chats).toEqual([{
+      id: 7, identifier: '+15551234567', guid: 'iMessage;-;+15551234567', name: '', service: 'iMessage',
+      last_message_at: '2026-01-01T00:00:00.000Z', participants: ['+15551234567'], is_group: false,
+    }]);
+    const [message] = (await s.request('messages.history', { chat_id: 7, attachments: true })).result.messages;
+    expect(message).toEqual({
+      id: 1, chat_id: 7, guid: '', sender: '+15551234567', is_from_me: false, text: 'old style', created_at: '2026-01-01T00:00:00.000Z',
+      attachments: [], reactions: [], chat_identifier: '+15551234567', chat_guid: 'iMessage;-;+15551234567', chat_name: '',
+      participants: ['+15551234567'], is_group: false,
+    });
+    const sub = (await s.request('watch.subscribe', { since_rowid: -1 })).result.subscription;
+    expect((await s.waitForMessages(1, sub))[0].text).toBe('old style');
+    // Reading works on any schema; the simulated Messages.app needs its own to write a sent row.
+    expect((await s.request('send', { chat_id: 7, text: 'x' })).error).toMatchObject({
+      code: -32603, data: expect.stringMatching(/lacks the columns the simulated Messages\.app writes \(kvtable\.key.*imsg sim init --db/),
+    });
   });
 });

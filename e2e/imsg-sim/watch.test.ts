@@ -35,7 +35,7 @@ describe('watch latency and throughput', () => {
     latencies.sort((a, b) => a - b);
     const median = latencies[Math.floor(latencies.length / 2)] as number;
     console.log(`watch latency (inject → notification): median ${median.toFixed(1)} ms, max ${latencies.at(-1)?.toFixed(1)} ms`);
-    expect(median).toBeLessThan(25);
+    expect(median).toBeLessThan(50); // typically 2–5 ms; a fallback to the poll timer would take seconds
   });
 
   it('delivers a burst of 5,000 rows completely, once each, in ascending ROWID order', async () => {

@@ -1,9 +1,9 @@
-// A stand-in for the gateway composition, for testing the control server and the web UI before
-// the real gateway (startGateway) exists. Pairing is REAL (main/pairing PairingStore over a temp
-// state dir, so approvals write the real files and emit the real events); channel health, the
-// access log, sends and config are kept in memory and driven by the test.
+// A stand-in for the gateway composition, for the control server's and client's own unit tests
+// (control-kit.ts), which need to drive health, sends and failures precisely. Pairing is REAL
+// (main/pairing PairingStore over a temp state dir, so approvals write the real files and emit the
+// real events); channel health, the access log, sends and config are kept in memory.
 //
-// Replace with the real startGateway once it exists (see e2e/support/test-gateway.ts).
+// The browser tests do NOT use it: they run against the real gateway (e2e/support/test-gateway.ts).
 import type {
   AccessLogEntry,
   AccountHealth,

@@ -1,24 +1,40 @@
-// Starts a gateway for browser tests: the REAL control server (HTTP + WebSocket on 127.0.0.1, a
-// free port, the real token file in a temp state dir, the real renderer build) over the stand-in
-// services of fake-gateway-services.ts.
-//
-// The seam for the real gateway: once startGateway exists, make startTestGateway call it with the
-// temp state dir, a config whose account uses the imsg simulator, and port 0, and implement the
-// `simulate` helpers by injecting messages through the simulator (an unknown sender writing a DM
-// creates a real pairing request). The specs only use what TestGateway exposes.
-import { existsSync, promises as fs } from 'node:fs';
+// Starts a REAL gateway for browser tests: startGateway() in this process, demo-style — a temp state
+// dir whose iMessage accounts are the imsg simulator (real `imsg rpc` children over a real SQLite
+// chat.db), the real control server on a free port with the real token file, and the real renderer
+// build. Nothing is faked: the `simulate` helpers act on the outside world the way a user (or
+// macOS) would — a stranger texting the Mac, an imsg that is too old, an imsg that keeps crashing —
+// and the gateway reacts as it would in production.
+import { chmodSync, existsSync, mkdirSync, promises as fs, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AccountHealth, PairingRequest } from '../../contract/gateway-api';
-import { loadOrCreateToken } from '../../main/gateway/auth';
-import { startControlServer, type ControlServerLimits } from '../../main/gateway/control-server';
-import { removeInstanceFile, writeInstanceFile } from '../../main/gateway/instance-file';
-import { createLogHub } from '../../main/util/logger';
-import { accountHealth, createFakeGatewayServices, type FakeGatewayServices } from './fake-gateway-services';
+import type { PairingRequest } from '../../contract/gateway-api';
+import { patchConfigFile } from '../../main/config/write';
+import type { ControlServerLimits } from '../../main/gateway/control-server';
+import { shellQuote } from '../../main/gateway/demo';
+import { startGateway, type GatewayHandle } from '../../main/gateway/start';
+import { normalizeHandle } from '../../main/imessage/targets';
+import { PairingStore } from '../../main/pairing/store';
+import { createLogHub, type LogHub } from '../../main/util/logger';
+import { SimDb, simBinPath } from '../imsg-sim/lib';
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const RENDERER_BUILD_DIR = join(repoRoot, 'out', 'renderer');
+
+/** What an account's `cliPath` runs. */
+export type ImsgBehaviour =
+  /** The simulator: works. */
+  | 'working'
+  /** imsg 0.2.0, without the `rpc` subcommand: the account fails (fatal) with the upgrade fix. */
+  | 'too-old'
+  /** `imsg rpc` dies right after starting: the account keeps backing off ("Retrying"). */
+  | 'crashing';
+
+export interface TestAccount {
+  id: string;
+  name?: string;
+  imsg?: ImsgBehaviour;
+}
 
 export interface TestGateway {
   /** http://127.0.0.1:<port> */
@@ -28,27 +44,39 @@ export interface TestGateway {
   stateDir: string;
   /** The web UI, signed in: `<url>/#token=<token>`. */
   uiUrl: string;
+  /** The running gateway (replaced by restart()). */
+  handle: GatewayHandle;
+  logs: LogHub;
   simulate: {
-    /** An unknown sender asks for access; resolves with the pending request (and its code). */
-    pairingRequest(senderId: string, meta?: Record<string, string>): Promise<PairingRequest>;
-    /** Changes what an account reports (state, errors, …) and pushes a health event. */
-    accountChange(accountId: string, patch: Partial<AccountHealth>): Promise<void>;
-    /** Approved senders as the gateway sees them. */
+    /**
+     * An unknown sender texts the default account (a row in the simulated chat.db); resolves with
+     * the pairing request the gateway created (and for which it sent the pairing code).
+     */
+    pairingRequest(senderId: string): Promise<PairingRequest>;
+    /** Points an account's cliPath at an imsg that behaves this way (a config edit: hot reload). */
+    imsg(accountId: string, behaviour: ImsgBehaviour): Promise<void>;
+    /** Approved senders, from the allow store on disk. */
     approvedSenders(): Promise<string[]>;
     pendingRequests(): Promise<PairingRequest[]>;
   };
-  /** Stand-in internals; disappears with the real gateway. */
-  services: FakeGatewayServices;
-  /** Stops the control server (clients see a `shutdown` event and a close) and starts it again on the same port after `downMs`. */
+  /** Stops the gateway (clients see `shutdown` and a close), then starts it again on the same port after `downMs`. */
   restart(downMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface TestGatewayOptions {
+  /** Run in demo mode (status.demo, simulated accounts). */
   demo?: boolean;
-  accounts?: AccountHealth[];
+  /** Default: one working account, `default`, named Personal. */
+  accounts?: TestAccount[];
   limits?: Partial<ControlServerLimits>;
   staticDir?: string;
+}
+
+/** A script standing in for imsg; `exec` keeps the pid the gateway sees. */
+function writeWrapper(path: string, lines: string[]): void {
+  writeFileSync(path, ['#!/bin/sh', ...lines, ''].join('\n'));
+  chmodSync(path, 0o700);
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -56,50 +84,113 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   if (!existsSync(join(staticDir, 'index.html'))) {
     throw new Error(`The renderer is not built (${staticDir}/index.html is missing). Run \`npx electron-vite build\` first.`);
   }
+  if (!existsSync(join(repoRoot, 'out', 'node', 'imsg-sim.js'))) {
+    throw new Error('The imsg simulator is not built (out/node/imsg-sim.js is missing). Run `npm run build:node` first.');
+  }
   const stateDir = await fs.mkdtemp(join(tmpdir(), 'clawdbot-e2e-'));
-  const logHub = createLogHub({ level: 'debug' });
-  const { token } = await loadOrCreateToken(stateDir);
-  const version = '0.1.0-test';
-  const services = createFakeGatewayServices({
-    stateDir,
-    version,
-    demo: options.demo ?? false,
-    accounts: options.accounts ?? [accountHealth('default', { name: 'Personal' })],
-    logHub,
-  });
-  const listen = (port: number) =>
-    startControlServer({ host: '127.0.0.1', port, token, services, version, logger: logHub.logger('gateway'), staticDir, limits: options.limits });
-  let server = await listen(0);
-  services.setListening(server.host, server.port);
-  await writeInstanceFile(stateDir, { pid: process.pid, port: server.port, host: server.host, url: server.url, startedAt: new Date().toISOString(), version });
+  const accounts = options.accounts ?? [{ id: 'default', name: 'Personal' }];
 
-  return {
-    url: server.url,
-    wsUrl: server.wsUrl,
-    token,
+  // The simulated Macs: one chat.db per account (the default one where demo mode expects it).
+  const dbPath = (accountId: string) => join(stateDir, accountId === 'default' ? 'simulated-mac' : `simulated-mac-${accountId}`, 'Library', 'Messages', 'chat.db');
+  for (const account of accounts) SimDb.create(dbPath(account.id), { me: '+15550000000' }).close();
+
+  // The imsg stand-ins. demo-bin/imsg is the path demo mode uses for its own (equivalent) wrapper.
+  const binDir = join(stateDir, 'test-bin');
+  mkdirSync(binDir, { recursive: true, mode: 0o700 });
+  mkdirSync(join(stateDir, 'demo-bin'), { recursive: true, mode: 0o700 });
+  const wrappers: Record<ImsgBehaviour, string> = {
+    working: join(stateDir, 'demo-bin', 'imsg'),
+    'too-old': join(binDir, 'imsg-0.2.0'),
+    crashing: join(binDir, 'imsg-crashing'),
+  };
+  writeWrapper(wrappers.working, ['IMSG_SIM_DEBOUNCE_MS=0 IMSG_SIM_POLL_MS=200', 'export IMSG_SIM_DEBOUNCE_MS IMSG_SIM_POLL_MS', `exec ${shellQuote(simBinPath)} "$@"`]);
+  writeWrapper(wrappers['too-old'], ['IMSG_SIM_VERSION=0.2.0', 'export IMSG_SIM_VERSION', `exec ${shellQuote(simBinPath)} "$@"`]);
+  // Answers --version and `rpc --help` like imsg, but `imsg rpc` loses its connection at once.
+  writeWrapper(wrappers.crashing, [
+    'if [ "$1" = "rpc" ] && [ "$2" != "--help" ]; then',
+    '  echo "imsg: lost the connection to Messages" >&2',
+    '  exit 1',
+    'fi',
+    `exec ${shellQuote(simBinPath)} "$@"`,
+  ]);
+
+  const accountConfig = (account: TestAccount) => ({
+    ...(account.name ? { name: account.name } : {}),
+    cliPath: wrappers[account.imsg ?? 'working'],
+    dbPath: dbPath(account.id),
+  });
+  const imessage =
+    accounts.length === 1 && accounts[0]!.id === 'default'
+      ? { dmPolicy: 'pairing', ...accountConfig(accounts[0]!) }
+      : { dmPolicy: 'pairing', accounts: Object.fromEntries(accounts.map((account) => [account.id, accountConfig(account)])) };
+  const configPath = join(stateDir, 'clawdbot.json');
+  writeFileSync(configPath, `${JSON.stringify({ channels: { imessage } }, null, 2)}\n`, { mode: 0o600 });
+
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('CLAWDBOT_') && !key.startsWith('IMSG_')) env[key] = value;
+  const logs = createLogHub({ level: 'debug' });
+  const pairing = new PairingStore({ stateDir });
+
+  const launch = (port: number) =>
+    startGateway({
+      env,
+      stateDir,
+      configPath,
+      port,
+      demo: options.demo ? { stateDir } : false,
+      logs,
+      staticDir,
+      signals: false,
+      ...(options.limits ? { controlLimits: options.limits } : {}),
+      channelTimings: { backoff: { initialMs: 500, maxMs: 3000, factor: 2, jitter: 0 }, stopGraceMs: 200, healthThrottleMs: 50 },
+    });
+
+  let handle = await launch(0);
+  const port = handle.port;
+
+  const gateway: TestGateway = {
+    url: handle.url,
+    wsUrl: handle.wsUrl,
+    token: handle.token,
     stateDir,
-    uiUrl: `${server.url}/#token=${encodeURIComponent(token)}`,
-    simulate: {
-      async pairingRequest(senderId, meta = {}) {
-        const result = await services.pairingStore.upsertRequest(senderId, meta);
-        if (!result.request) throw new Error(`No pairing request created for ${senderId} (pending cap reached)`);
-        return result.request;
-      },
-      accountChange: (accountId, patch) => services.updateAccount(accountId, patch),
-      approvedSenders: () => services.pairingStore.readAllowFrom(),
-      pendingRequests: () => services.pairingStore.list(),
+    uiUrl: `${handle.url}/#token=${encodeURIComponent(handle.token)}`,
+    get handle() {
+      return handle;
     },
-    services,
+    logs,
+    simulate: {
+      async pairingRequest(senderId) {
+        const id = normalizeHandle(senderId);
+        const sim = SimDb.open(dbPath('default'));
+        try {
+          sim.inject({ from: senderId, text: 'Hi! Can I talk to your assistant?' });
+        } finally {
+          sim.close();
+        }
+        const deadline = Date.now() + 10_000;
+        for (;;) {
+          const request = (await pairing.list()).find((candidate) => candidate.id === id);
+          if (request) return request;
+          if (Date.now() > deadline) throw new Error(`No pairing request from ${id} appeared within 10 s (pending cap reached, or the account is not listening).`);
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      },
+      async imsg(accountId, behaviour) {
+        const patch = accounts.length === 1 && accountId === 'default' ? { cliPath: wrappers[behaviour] } : { accounts: { [accountId]: { cliPath: wrappers[behaviour] } } };
+        await patchConfigFile(configPath, { channels: { imessage: patch } }, { env });
+      },
+      approvedSenders: () => pairing.readAllowFrom(),
+      pendingRequests: () => pairing.list(),
+    },
     async restart(downMs = 300) {
-      await server.close({ reason: 'gateway restarting', restartExpectedMs: downMs });
-      await new Promise((resolve) => setTimeout(resolve, downMs));
-      server = await listen(server.port);
+      await handle.stop('gateway restarting');
+      await new Promise((r) => setTimeout(r, downMs));
+      handle = await launch(port);
     },
     async close() {
-      await server.close();
-      services.dispose();
-      await removeInstanceFile(stateDir);
+      await handle.stop();
       await fs.rm(stateDir, { recursive: true, force: true });
     },
   };
+  return gateway;
 }

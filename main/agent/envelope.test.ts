@@ -7,7 +7,6 @@ import {
   formatInboundEnvelope,
   formatPendingEntryEnvelope,
   formatReplyContext,
-  selectAttachments,
 } from './envelope';
 
 function message(overrides: Partial<ImsgMessage> = {}): ImsgMessage {
@@ -75,6 +74,15 @@ describe('inbound envelope', () => {
     );
   });
 
+  it('derives the placeholder kind from the MIME type, else the file name, else unknown', () => {
+    const line = (input: Partial<Parameters<typeof formatInboundEnvelope>[0]>) =>
+      formatInboundEnvelope({ message: message({ text: '  ' }), ...utc, ...input }).split('\n')[0];
+    expect(line({ attachments: [{ path: '/a/voice.m4a', mime: '' }] })).toBe('[iMessage +15550001111 2026-01-17 00:00 UTC] <media:audio>');
+    expect(line({ skippedAttachments: [{ name: 'clip.mov', reason: 'too big' }] })).toBe('[iMessage +15550001111 2026-01-17 00:00 UTC] <media:video>');
+    expect(line({ skippedAttachments: [{ name: 'blob', reason: 'missing' }] })).toBe('[iMessage +15550001111 2026-01-17 00:00 UTC] <media:unknown>');
+    expect(line({})).toBe('[iMessage +15550001111 2026-01-17 00:00 UTC] ');
+  });
+
   it('prepends pending group history given as entries', () => {
     const env = formatInboundEnvelope({
       message: message({ is_group: true, chat_name: 'Family', text: '@clawd what do you think?' }),
@@ -114,26 +122,5 @@ describe('timestamps', () => {
     expect(formatEnvelopeTimestamp('2026-07-01T00:05:00Z', 'utc')).toBe('2026-07-01 00:05 UTC');
     expect(formatEnvelopeTimestamp('2026-07-01T12:34:00Z', 'Not/AZone')).toMatch(/^2026-07-0\d \d\d:\d\d \S+/);
     expect(formatEnvelopeTimestamp('yesterday', 'utc')).toBe('yesterday');
-  });
-});
-
-describe('selectAttachments', () => {
-  it('keeps available files under the limit and explains the others', () => {
-    const mb = 1024 * 1024;
-    const { usable, skipped } = selectAttachments(
-      [
-        { original_path: '/a/IMG_1.JPG', transfer_name: 'IMG_1.JPG', total_bytes: 2 * mb },
-        { original_path: '/a/IMG.HEIC', transfer_name: 'IMG.HEIC', mime_type: 'image/heic', total_bytes: 40 * mb },
-        { original_path: '/a/voice.caf', filename: '~/x/voice.caf', missing: true },
-        { transfer_name: 'doc.pdf' },
-      ],
-      { maxBytes: 16 * mb },
-    );
-    expect(usable).toEqual([{ path: '/a/IMG_1.JPG', mime: 'image/jpeg', name: 'IMG_1.JPG' }]);
-    expect(skipped).toEqual([
-      { name: 'IMG.HEIC', mime: 'image/heic', reason: '40 MB exceeds the 16 MB limit' },
-      { name: 'voice.caf', mime: 'audio/x-caf', reason: 'file is not available on this Mac (not downloaded from iCloud)' },
-      { name: 'doc.pdf', mime: 'application/pdf', reason: 'file is not available on this Mac (not downloaded from iCloud)' },
-    ]);
   });
 });

@@ -4,13 +4,16 @@
 //   group:  [iMessage Family id:42 2026-01-17 00:00 UTC] +15550001111: hello
 // followed by attachment references, skipped-attachment notes and the quoted reply context, and
 // preceded (groups) by the messages skipped since the last reply.
-import { basename, extname } from 'node:path';
 import { formatWithPendingHistory, type PendingEntry } from '../imessage/pending-history';
-import type { ImsgAttachment, ImsgMessage } from '../imessage/types';
+import { mediaKind, mediaPlaceholder } from '../imessage/media';
+import type { ImsgMessage } from '../imessage/types';
 
 /** `local` (default), `utc`, or an IANA zone such as `Europe/Paris`. */
 export type EnvelopeTimezone = string;
 
+// Which attachments are usable (availability, size cap, remote copy) is decided by
+// imessage/attachments.ts; its UsableAttachment / SkippedAttachment fit these shapes. This module
+// only formats them.
 export interface EnvelopeAttachment {
   path: string;
   mime: string;
@@ -55,7 +58,7 @@ export function formatInboundEnvelope(input: InboundEnvelopeInput): string {
   const skipped = input.skippedAttachments ?? [];
   let text = message.text.trim();
   if (!text && (attachments.length > 0 || skipped.length > 0)) {
-    text = `<media:${mediaKind(attachments[0]?.mime ?? skipped[0]?.mime)}>`;
+    text = mediaPlaceholder(mediaKind({ mimeType: attachments[0]?.mime ?? skipped[0]?.mime, path: attachments[0]?.path ?? skipped[0]?.name }));
   }
   const parts = [isGroup ? `${sender}: ${text}` : text];
   for (const a of attachments) parts.push(`[attachment: ${a.path} (${a.mime})]`);
@@ -155,68 +158,12 @@ export function formatEnvelopeTimestamp(value: string | number | Date, timezone:
 }
 
 // ---------------------------------------------------------------------------------------------
-// Attachments
+// Sizes
 // ---------------------------------------------------------------------------------------------
-
-const MIME_BY_EXTENSION: Record<string, string> = {
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.png': 'image/png',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.heic': 'image/heic',
-  '.heif': 'image/heif',
-  '.tif': 'image/tiff',
-  '.tiff': 'image/tiff',
-  '.mov': 'video/quicktime',
-  '.mp4': 'video/mp4',
-  '.m4v': 'video/x-m4v',
-  '.m4a': 'audio/mp4',
-  '.caf': 'audio/x-caf',
-  '.mp3': 'audio/mpeg',
-  '.amr': 'audio/amr',
-  '.pdf': 'application/pdf',
-  '.txt': 'text/plain',
-  '.vcf': 'text/vcard',
-};
-
-/** `image`, `audio`, `video`, `document` or `unknown` (upstream's media placeholder kinds). */
-export function mediaKind(mime: string | undefined): string {
-  if (!mime) return 'unknown';
-  if (mime.startsWith('image/')) return 'image';
-  if (mime.startsWith('audio/')) return 'audio';
-  if (mime.startsWith('video/')) return 'video';
-  return 'document';
-}
 
 /** "40 MB", "1.5 MB", "300 KB". */
 export function formatFileSize(bytes: number): string {
   const round = (n: number) => (n >= 10 ? Math.round(n) : Math.round(n * 10) / 10);
   const mb = bytes / (1024 * 1024);
   return mb >= 1 ? `${round(mb)} MB` : `${round(bytes / 1024)} KB`;
-}
-
-/**
- * Splits imsg attachments into files the agent may use and notes about the ones it may not
- * (not downloaded to this Mac, or over the size limit), so the agent knows something was sent.
- */
-export function selectAttachments(
-  attachments: readonly ImsgAttachment[],
-  options: { maxBytes: number },
-): { usable: EnvelopeAttachment[]; skipped: SkippedAttachment[] } {
-  const usable: EnvelopeAttachment[] = [];
-  const skipped: SkippedAttachment[] = [];
-  for (const a of attachments) {
-    const path = a.original_path;
-    const name = a.transfer_name || (a.filename ? basename(a.filename) : path ? basename(path) : 'attachment');
-    const mime = a.mime_type || MIME_BY_EXTENSION[extname(name).toLowerCase()] || 'application/octet-stream';
-    if (a.missing || !path) {
-      skipped.push({ name, mime, reason: 'file is not available on this Mac (not downloaded from iCloud)' });
-    } else if (a.total_bytes !== undefined && a.total_bytes > options.maxBytes) {
-      skipped.push({ name, mime, reason: `${formatFileSize(a.total_bytes)} exceeds the ${formatFileSize(options.maxBytes)} limit` });
-    } else {
-      usable.push({ path, mime, name });
-    }
-  }
-  return { usable, skipped };
 }

@@ -15,7 +15,7 @@ import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { applyEdits, findNodeAtLocation, modify, parse as parseJsonc, parseTree, type FormattingOptions, type ParseError } from 'jsonc-parser';
 import JSON5 from 'json5';
-import lockfile from 'proper-lockfile';
+import { acquireFileLock, FileLockError } from '../pairing/file-lock';
 import { writeFileAtomic } from '../util/atomic-file';
 import { ConfigError, type ConfigIssue } from './errors';
 import { cloneJson, deepEqual, formatKeyPath, getAtPath, isPlainObject, parseKeyPath, type KeyPath } from './json-path';
@@ -352,7 +352,9 @@ function ioError(path: string, error: unknown): ConfigError {
       ? `Make ${dirname(path)} and the file writable by your user (chmod 700 on the folder, 600 on the file).`
       : code === 'ENOSPC'
         ? 'Free some disk space and try again.'
-        : 'Check that the folder exists and is writable, then try again.';
+        : code === 'EROFS'
+          ? `${dirname(path)} is on a read-only volume; point CLAWDBOT_CONFIG_PATH at a writable location.`
+          : 'Check that the folder exists and is writable, then try again.';
   return new ConfigError([{ path: '', value: undefined, message: reason, fix }], {
     kind: 'io',
     file: path,
@@ -362,20 +364,18 @@ function ioError(path: string, error: unknown): ConfigError {
 
 async function acquireLock(path: string): Promise<() => Promise<void>> {
   try {
-    return await lockfile.lock(path, {
-      realpath: false, // the config file may not exist yet
-      stale: 10_000,
-      retries: { retries: 50, minTimeout: 10, maxTimeout: 100 },
-      // The write itself is atomic; a lock lost to a stalled event loop only means another writer
-      // may interleave. The library's default would throw from a timer and crash the gateway.
-      onCompromised: () => {},
-    });
+    // The write itself is atomic; a lock lost to a stalled event loop only means another writer
+    // may interleave, so a compromised lock is ignored (the default would crash the gateway).
+    return await acquireFileLock(path, { staleMs: 10_000, retries: 50, minRetryDelayMs: 10, maxRetryDelayMs: 100 });
   } catch (error) {
+    // Only a lock held by someone else means another writer; a lock that cannot be created at
+    // all (read-only volume, full disk, permissions) is a write failure and gets that fix.
+    if (!(error instanceof FileLockError)) throw ioError(path, error);
     const fix = `Try again. If no other Clawdbot process is running, delete ${path}.lock.`;
-    throw new ConfigError([{ path: '', value: undefined, message: `the config file is locked: ${(error as Error).message}`, fix }], {
+    throw new ConfigError([{ path: '', value: undefined, message: `the config file is locked: ${error.message}`, fix }], {
       kind: 'io',
       file: path,
-      message: `Cannot write ${path}: another process is changing it (${(error as Error).message}).\nFix: ${fix}`,
+      message: `Cannot write ${path}: another process is changing it (${error.message}).\nFix: ${fix}`,
     });
   }
 }

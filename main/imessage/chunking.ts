@@ -47,14 +47,38 @@ let segmenter: Intl.Segmenter | undefined;
 /** Offsets of grapheme-cluster boundaries, from 0 to text.length inclusive. */
 function graphemeBoundaries(text: string): number[] {
   const bounds: number[] = [];
-  // ASCII fast path: every code unit is a cluster except CR LF, which is one.
-  if (/^[\x00-\x7f]*$/.test(text)) {
-    for (let i = 0; i < text.length; i++) {
-      if (!(text.charCodeAt(i) === 0x0a && i > 0 && text.charCodeAt(i - 1) === 0x0d)) bounds.push(i);
+  // Intl.Segmenter gets quadratic on long strings (100 KB takes seconds in Node 20), so it runs
+  // on pieces of about PIECE code units. A piece always starts at a known boundary; UAX #29 rules
+  // only look back within the current cluster and one character ahead, so every boundary a piece
+  // reports before its end is exact, and the piece's last cluster is re-read with the next piece.
+  const PIECE = 1024;
+  let from = 0;
+  let size = PIECE;
+  while (from < text.length) {
+    const to = Math.min(text.length, from + size);
+    const piece = text.slice(from, to);
+    const starts: number[] = [];
+    if (/^[\x00-\x7f]*$/.test(piece)) {
+      // ASCII: every code unit is a cluster except CR LF, which is one.
+      for (let i = 0; i < piece.length; i++) {
+        if (!(piece.charCodeAt(i) === 0x0a && i > 0 && piece.charCodeAt(i - 1) === 0x0d)) starts.push(from + i);
+      }
+    } else {
+      segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+      for (const { index } of segmenter.segment(piece)) starts.push(from + index);
     }
-  } else {
-    segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-    for (const { index } of segmenter.segment(text)) bounds.push(index);
+    if (to === text.length) {
+      for (const start of starts) bounds.push(start);
+      break;
+    }
+    const last = starts.pop() as number; // the piece's last cluster may continue in the next piece
+    if (last === from) {
+      size *= 2; // one cluster longer than the piece: read a longer piece
+      continue;
+    }
+    for (const start of starts) bounds.push(start);
+    from = last;
+    size = PIECE;
   }
   bounds.push(text.length);
   return bounds;
@@ -68,6 +92,12 @@ function classify(cluster: string): number {
 /** Length-mode chunking of one piece of text (the whole text, or one paragraph). */
 function chunkByLength(text: string, limit: number): string[] {
   if (!/\S/.test(text)) return [];
+  // Common case, no segmentation needed: it fits once the edges are trimmed (see skipGap).
+  const body = text.trimEnd();
+  const lead = /^\s*/.exec(body)?.[0] ?? '';
+  const bodyStart = Math.max(lead.lastIndexOf('\n'), lead.lastIndexOf('\r'), lead.lastIndexOf('\u2028'), lead.lastIndexOf('\u2029')) + 1;
+  if (body.length - bodyStart <= limit) return [body.slice(bodyStart)];
+
   const bounds = graphemeBoundaries(text);
   const count = bounds.length - 1;
   const kinds = new Uint8Array(count);
@@ -102,7 +132,7 @@ function chunkByLength(text: string, limit: number): string[] {
     // A cut at whitespace cluster c sends [start, c). The cluster just after the window counts
     // too: cutting there still fills the chunk exactly to the limit.
     let depth = 0;
-    let seenContent = false;
+    let contentInWindow = false;
     let breakOutside = -1;
     let spaceOutside = -1;
     let breakAny = -1;
@@ -110,11 +140,11 @@ function chunkByLength(text: string, limit: number): string[] {
     for (let c = start; c <= windowEnd; c++) {
       const kind = kinds[c];
       if (kind === CONTENT) {
-        seenContent = true;
+        if (c < windowEnd) contentInWindow = true;
         const ch = text.charCodeAt(bounds[c]);
         if (ch === 0x28 /* ( */) depth++;
         else if (ch === 0x29 /* ) */ && depth > 0) depth--;
-      } else if (seenContent) {
+      } else if (contentInWindow) {
         if (kind === LINE_BREAK) {
           breakAny = c;
           if (depth === 0) breakOutside = c;
@@ -125,7 +155,7 @@ function chunkByLength(text: string, limit: number): string[] {
       }
     }
 
-    if (!seenContent) {
+    if (!contentInWindow) {
       // Only indentation fits in the window: drop it rather than send a blank message.
       while (start < end && kinds[start] !== CONTENT) start++;
       continue;

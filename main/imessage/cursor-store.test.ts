@@ -26,6 +26,21 @@ describe('CursorStore', () => {
     await store.close();
   });
 
+  it('establishBase: sets the first resume point, journaled at once (survives a crash), never moves an existing one', async () => {
+    const store = await open();
+    store.establishBase(41);
+    expect(store.watermark).toBe(41);
+    store.establishBase(99); // already set: ignored
+    expect(store.watermark).toBe(41);
+    // No close: a gateway killed now still has the journal line.
+    const again = await open();
+    expect(again.watermark).toBe(41);
+    expect(again.isDone(41)).toBe(true);
+    expect(again.isDone(42)).toBe(false);
+    await again.close();
+    await store.close();
+  });
+
   it('moves the watermark only past rows that are all done (out-of-order completion)', async () => {
     const store = await open();
     for (const id of [10, 11, 13, 14]) store.markStarted(id); // 12 is a gap (never delivered)

@@ -132,6 +132,18 @@ export class CursorStore {
     return this.inFlight.has(rowid);
   }
 
+  /**
+   * Before any row was ever seen: declares every row ≤ `rowid` as predating us (the newest row in
+   * chat.db when the account first subscribed), so that a restart before the first message
+   * resumes from here instead of subscribing live and missing what came meanwhile. Journaled at
+   * once. No effect once a watermark exists.
+   */
+  establishBase(rowid: number): void {
+    if (this.closed || this.mark !== null || !isRowid(rowid)) return;
+    this.mark = rowid;
+    this.append(`b ${rowid}\n`);
+  }
+
   /** A row was handed to the pipeline. */
   markStarted(rowid: number): void {
     if (this.closed || this.isDone(rowid)) return;

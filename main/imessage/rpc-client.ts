@@ -236,6 +236,10 @@ export class ImsgRpcClient implements ImsgRpc {
       this.pending.set(id, { method, resolve: resolve as (value: unknown) => void, reject, timer });
       child.stdin.write(line, (error) => {
         if (!error) return;
+        // The child is gone (or going): leave the request pending so the exit handler rejects it
+        // with the real reason (exit code, signal, permission text) instead of a bare EPIPE.
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === 'ECONNRESET') return;
         const entry = this.pending.get(id);
         if (!entry) return;
         this.pending.delete(id);

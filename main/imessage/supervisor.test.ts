@@ -195,6 +195,65 @@ describe('AccountSupervisor (against the imsg simulator)', () => {
     expectExactlyOnce(second.handled, [...whileDown, ...later]);
   });
 
+  describe('resume point before the first message', () => {
+    it('is set from the newest row at the first subscribe and persisted: a gateway restart before any message misses nothing', async () => {
+      // Several chats with history; the newest row is not in the chat listed first by id.
+      sim.inject({ from: '+15555550200', text: 'older chat' });
+      sim.inject({ group: { id: 42, name: 'Family', participants: ['+15555550100', '+15555550300'] }, from: '+15555550300', text: 'group talk' });
+      const newest = sim.inject({ from: '+15555550100', text: 'newest before the gateway' }).rowid;
+      expect(newest).toBe(sim.maxRowid());
+
+      const first = supervise();
+      await first.supervisor.start();
+      expect(first.supervisor.health().lastRowid).toBe(newest);
+      await first.supervisor.stop();
+      expect(first.handled).toEqual([]);
+      const cursor = JSON.parse(readFileSync(join(stateDir, 'imessage', 'default.cursor.json'), 'utf8'));
+      expect(cursor.watermark).toBe(newest);
+
+      const whileDown = inject(3, 'while down');
+      const second = supervise();
+      await second.supervisor.start();
+      await waitUntil('rows that came while stopped', () => second.handled.length >= 3);
+      await sleep(200);
+      expectExactlyOnce(second.handled, whileDown); // and none of the rows from before the first start
+    });
+
+    it('an imsg crash before any message: rows written while it is down are delivered after the restart', async () => {
+      const marker = join(dir, 'crash-once');
+      const { supervisor, handled } = supervise({
+        env: { IMSG_SIM_CRASH_ON_SIGNAL: 'SIGUSR2', IMSG_SIM_ONCE: marker },
+        timings: { backoff: { initialMs: 600, maxMs: 600, factor: 2, jitter: 0 } },
+      });
+      await supervisor.start();
+      const pid = supervisor.health().pid!;
+      process.kill(pid, 'SIGUSR2');
+      await supervisor.waitFor((h) => h.state === 'backing-off', 5000);
+      const whileDown = inject(4, 'while imsg was down');
+      await supervisor.waitFor((h) => h.state === 'listening' && h.pid !== pid, 5000);
+      await waitUntil('rows from the crash window', () => handled.length >= 4);
+      await sleep(200);
+      expectExactlyOnce(handled, whileDown);
+      expect(supervisor.health().restarts).toBe(1);
+    });
+
+    it('an empty chat.db gets resume point 0: everything after it is new', async () => {
+      sim.close();
+      rmSync(db, { force: true });
+      for (const suffix of ['-wal', '-shm']) rmSync(db + suffix, { force: true });
+      sim = SimDb.create(db);
+      const first = supervise();
+      await first.supervisor.start();
+      expect(first.supervisor.health().lastRowid).toBe(0);
+      await first.supervisor.stop();
+      const rows = inject(2, 'first ever');
+      const second = supervise();
+      await second.supervisor.start();
+      await waitUntil('first rows ever', () => second.handled.length >= 2);
+      expectExactlyOnce(second.handled, rows);
+    });
+  });
+
   it('crash mid-burst: restarts with backoff and handles every message exactly once', async () => {
     const marker = join(dir, 'crash-once');
     const { supervisor, handled } = supervise({
@@ -219,8 +278,9 @@ describe('AccountSupervisor (against the imsg simulator)', () => {
   it('stall: the liveness check times out, the process is restarted, health says why', async () => {
     const marker = join(dir, 'stall-once');
     const { supervisor, handled, states } = supervise({
-      // chats.list (probe) and watch.subscribe are answered; the first liveness check is not.
-      env: { IMSG_SIM_STALL_AFTER: '2', IMSG_SIM_ONCE: marker },
+      // chats.list (probe), the resume point (chats.list + messages.history of the one chat) and
+      // watch.subscribe are answered; the first liveness check is not.
+      env: { IMSG_SIM_STALL_AFTER: '4', IMSG_SIM_ONCE: marker },
       timings: { livenessIntervalMs: 150, livenessTimeoutMs: 300 },
     });
     await supervisor.start();
@@ -359,9 +419,9 @@ describe('AccountSupervisor (against the imsg simulator)', () => {
     const { supervisor, states } = supervise();
     await supervisor.start();
     const pid = supervisor.health().pid;
-    await supervisor.updateAccount(account({ allowFrom: ['+15555550123'] }));
+    expect(await supervisor.updateAccount(account({ allowFrom: ['+15555550123'] }))).toBe(false);
     expect(supervisor.health()).toMatchObject({ state: 'listening', pid });
-    await supervisor.updateAccount(account({ includeAttachments: true }));
+    expect(await supervisor.updateAccount(account({ includeAttachments: true }))).toBe(true);
     expect(supervisor.health().state).toBe('listening');
     expect(supervisor.health().pid).not.toBe(pid);
     expect(states).toEqual(['probing', 'starting', 'listening', 'stopped', 'probing', 'starting', 'listening']);

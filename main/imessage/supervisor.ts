@@ -10,6 +10,8 @@
 // never loop: the account waits in failed-fatal with the fix until retry(), updateAccount() or a
 // new start(). Messages are resumed from the cursor store's watermark with `since_rowid`, and
 // deduplicated by guid (bounded LRU) and by the cursor, so a restart neither loses nor repeats one.
+// Before any message was ever seen, the first subscription sets the watermark to the newest row in
+// chat.db, so even a restart before the first message resumes instead of going live again.
 import type { AccountHealth, ChannelError, ChannelState, ProbeResult } from '../../contract/gateway-api';
 import type { ResolvedImessageAccount } from '../config/types';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../util/backoff';
@@ -77,6 +79,10 @@ export interface AccountSupervisorOptions {
   /** Size of the guid dedupe LRU. */
   dedupeSize?: number;
 }
+
+/** How many chats, and messages per chat, newestRowid() looks at. */
+const NEWEST_CHATS = 3;
+const NEWEST_MESSAGES_PER_CHAT = 5;
 
 /** Watch `error` notifications tolerated (each answered by a resubscribe) per minute before a restart. */
 const WATCH_ERRORS_PER_MINUTE = 3;
@@ -252,7 +258,7 @@ export class AccountSupervisor {
     return this.attemptDone;
   }
 
-  /** Stops the process (unsubscribe, close stdin, escalate), waits briefly for running handlers. */
+  /** Stops: unsubscribes, waits (boundedly) for running handlers, then stops imsg (close stdin, escalate). */
   async stop(): Promise<void> {
     const wasActive = this.active;
     this.active = false;
@@ -261,15 +267,17 @@ export class AccountSupervisor {
     this.clearTimers();
     const client = this.client;
     const subscription = this.subscriptionId;
-    this.client = undefined;
     this.subscriptionId = undefined;
     if (client && subscription !== undefined) {
       await client.request('watch.unsubscribe', { subscription }, { timeoutMs: 1000 }).catch(() => undefined);
     }
+    // Messages being handled finish while imsg still runs, so their replies can still be sent
+    // (new notifications are ignored: `current` is cleared). Then imsg is stopped.
+    await this.drain();
+    this.client = undefined;
     await client?.stop({ graceMs: this.timings.stopGraceMs });
     await this.clientStopping;
     await this.attemptDone;
-    await this.drain();
     if (this.cursor) {
       this.lastRowid = this.cursor.watermark;
       await this.cursor.close();
@@ -296,8 +304,9 @@ export class AccountSupervisor {
   /**
    * Applies a new configuration for this account. The process is restarted only when something
    * it depends on changed (or it is not healthy); policy changes apply without a restart.
+   * Resolves true when the process was restarted.
    */
-  async updateAccount(next: ResolvedImessageAccount): Promise<void> {
+  async updateAccount(next: ResolvedImessageAccount): Promise<boolean> {
     if (next.accountId !== this.account.accountId) {
       throw new Error(`updateAccount: account id changed from ${this.account.accountId} to ${next.accountId}; create a new supervisor instead`);
     }
@@ -311,13 +320,14 @@ export class AccountSupervisor {
       previous.configured !== next.configured;
     if (!transportChanged && (this.state === 'listening' || !this.active)) {
       this.emitHealth();
-      return;
+      return false;
     }
     const wasActive = this.active;
     await this.stop();
     this.cliChecked = undefined;
     this.failures = 0;
     if (wasActive) await this.start();
+    return wasActive;
   }
 
   /** The pipeline sent something through `rpc`: shown as lastOutboundAt. */
@@ -386,6 +396,11 @@ export class AccountSupervisor {
   /** `watch.subscribe` from the watermark. Returns false (after handling the failure) if it failed. */
   private async subscribe(attempt: Attempt, client: ImsgRpcClient): Promise<boolean> {
     const params: Record<string, unknown> = { attachments: this.account.includeAttachments };
+    if (this.cursor && this.cursor.watermark === null) {
+      const newest = await this.newestRowid(client);
+      if (this.current !== attempt) return false;
+      if (newest !== undefined) this.cursor.establishBase(newest);
+    }
     const watermark = this.cursor?.watermark ?? null;
     // since_rowid 0 means "live only" to imsg; -1 means "everything", which is what a watermark
     // of 0 (nothing done, all rows new) asks for.
@@ -402,6 +417,37 @@ export class AccountSupervisor {
       const failure = error instanceof ImsgRpcError && error.kind === 'exited' ? classifyExit(await client.waitForExit(), this.failureContext()) : classifyRequestError(error, this.failureContext());
       this.fail(attempt, { ...failure, message: `watch.subscribe failed: ${failure.message}` });
       return false;
+    }
+  }
+
+  /**
+   * The newest row in chat.db, read once per account (while there is no watermark yet), so that
+   * the first subscription starts from a resume point instead of "live": without one, a restart
+   * before the first message would subscribe live again and miss rows that came in meanwhile.
+   * imsg has no "max rowid" call; the newest messages of the most recently active chats are the
+   * newest rows (a few of each, since history is ordered by date and rowids by arrival). Tapback
+   * rows are not listed, but watch does not emit them either. undefined = could not tell (the
+   * subscription then starts live, as before).
+   */
+  private async newestRowid(client: ImsgRpcClient): Promise<number | undefined> {
+    try {
+      const { chats } = await client.request<{ chats?: unknown }>('chats.list', { limit: NEWEST_CHATS });
+      if (!Array.isArray(chats)) throw new Error(`chats.list answered without a chats list`);
+      let newest = 0;
+      for (const chat of chats) {
+        const chatId = (chat as { id?: unknown } | null)?.id;
+        if (typeof chatId !== 'number' || !Number.isSafeInteger(chatId)) continue;
+        const { messages } = await client.request<{ messages?: unknown }>('messages.history', { chat_id: chatId, limit: NEWEST_MESSAGES_PER_CHAT });
+        if (!Array.isArray(messages)) continue;
+        for (const message of messages) {
+          const id = (message as { id?: unknown } | null)?.id;
+          if (typeof id === 'number' && Number.isSafeInteger(id) && id > newest) newest = id;
+        }
+      }
+      return newest;
+    } catch (error) {
+      this.log.warn(`iMessage ${this.accountId}: could not read the newest message to set a resume point; subscribing to new messages only`, { error: (error as Error).message });
+      return undefined;
     }
   }
 

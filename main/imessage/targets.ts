@@ -81,8 +81,9 @@ export function parseTarget(raw: string): ImessageTarget {
 /**
  * Canonical text of a handle, used to compare senders and allowFrom entries (spec §2.2):
  * emails are lower-cased; phone numbers become `+` and digits (no country code is inferred:
- * `(555) 222-3333` → `+5552223333`). A service prefix is ignored. Anything else (a contact name)
- * is returned trimmed, unlike the original, which turned it into a bare `+`.
+ * `(555) 222-3333` → `+5552223333`). Service, `tel:` and `whatsapp:` prefixes are ignored.
+ * Anything else (a contact name) is returned trimmed, unlike the original, which turned it into
+ * a bare `+`.
  */
 export function normalizeHandle(raw: string): string {
   let value = String(raw ?? '').trim();
@@ -91,6 +92,11 @@ export function normalizeHandle(raw: string): string {
     if (stripped === undefined) break;
     value = stripped;
   }
+  return canonicalHandle(value);
+}
+
+/** Email → lower case, phone → `+digits`, anything else unchanged. Never strips a prefix. */
+function canonicalHandle(value: string): string {
   if (value.includes('@')) return value.toLowerCase();
   if (/\d/.test(value) && /^[+\d\s().\-/]+$/.test(value)) return `+${value.replace(/\D/g, '')}`;
   return value;
@@ -106,7 +112,9 @@ export function formatTarget(target: ImessageTarget): string {
     case 'chat_identifier':
       return `chat_identifier:${target.chatIdentifier}`;
     case 'handle': {
-      const handle = normalizeHandle(target.to);
+      // Only the handle's own spelling is canonicalized: stripping a further prefix here
+      // (`tel:chat:5` → `chat:5`) would make the text address a different target.
+      const handle = canonicalHandle(target.to);
       return target.service ? `${target.service}:${handle}` : handle;
     }
   }

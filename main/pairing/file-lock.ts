@@ -68,37 +68,56 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>, option
 }
 
 async function withCrossProcessLock<T>(file: string, fn: () => Promise<T>, options: FileLockOptions): Promise<T> {
-  const lockPath = lockPathFor(file);
   let compromised: Error | undefined;
-  let release: () => Promise<void>;
-  try {
-    release = await lockfile.lock(file, {
-      realpath: false,
-      lockfilePath: lockPath,
-      stale: Math.max(2000, options.staleMs ?? 30_000),
-      retries: {
-        retries: options.retries ?? 40,
-        factor: 1.3,
-        minTimeout: options.minRetryDelayMs ?? 10,
-        maxTimeout: options.maxRetryDelayMs ?? 400,
-        randomize: true,
-      },
-      // The default handler throws from a timer, which would crash the gateway.
-      onCompromised: (error) => {
-        compromised = error;
-      },
-    });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') throw new FileLockError(lockPath, 'busy', error);
-    throw error;
-  }
+  const release = await acquireFileLock(file, {
+    ...options,
+    // The default handler throws from a timer, which would crash the gateway.
+    onCompromised: (error) => {
+      compromised = error;
+    },
+  });
   try {
     const result = await fn();
-    if (compromised) throw new FileLockError(lockPath, 'compromised', compromised);
+    if (compromised) throw new FileLockError(lockPathFor(file), 'compromised', compromised);
     return result;
   } finally {
     await release().catch(() => {
       // Already released because it was compromised; nothing left to clean up.
     });
+  }
+}
+
+export interface AcquireFileLockOptions extends FileLockOptions {
+  /** Called if the lock is taken over while held (default: ignored). */
+  onCompromised?: (error: Error) => void;
+}
+
+/**
+ * Takes the lock for `file` and returns its release function. Retries (with growing, randomized
+ * delays) only while another process holds the lock; any other failure (read-only volume, full
+ * disk, permissions) is thrown at once. proper-lockfile's own retries would retry those too,
+ * making every write to a broken state folder hang for 10–20 s before it fails.
+ * Throws FileLockError('busy') when the retries run out.
+ */
+export async function acquireFileLock(file: string, options: AcquireFileLockOptions = {}): Promise<() => Promise<void>> {
+  const lockPath = lockPathFor(file);
+  const retries = options.retries ?? 40;
+  const maxDelay = options.maxRetryDelayMs ?? 400;
+  let delay = options.minRetryDelayMs ?? 10;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await lockfile.lock(file, {
+        realpath: false,
+        lockfilePath: lockPath,
+        stale: Math.max(2000, options.staleMs ?? 30_000),
+        retries: 0,
+        onCompromised: options.onCompromised ?? (() => {}),
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+      if (attempt >= retries) throw new FileLockError(lockPath, 'busy', error);
+      await new Promise((resolve) => setTimeout(resolve, delay * (1 + Math.random())));
+      delay = Math.min(delay * 1.3, maxDelay);
+    }
   }
 }

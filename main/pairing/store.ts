@@ -19,7 +19,7 @@
 // a chatty unknown sender from causing a locked write per message).
 import { EventEmitter } from 'node:events';
 import { promises as fs, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { PairingEvent, PairingEventKind, PairingRequest } from '../../contract/gateway-api';
 import { normalizeHandle } from '../imessage/targets';
@@ -38,7 +38,8 @@ export const ALLOW_FROM_FILE_NAME = `${PAIRING_CHANNEL}-allowFrom.json`;
 const FILE_MODE = 0o600;
 const DIR_MODE = 0o700;
 
-export type PairingStoreErrorCode = 'corrupt' | 'unsupported-version' | 'locked' | 'invalid-sender' | 'code-space-exhausted';
+/** `io`: the file or its lock could not be written (disk full, read-only volume, permissions). */
+export type PairingStoreErrorCode = 'corrupt' | 'unsupported-version' | 'locked' | 'invalid-sender' | 'code-space-exhausted' | 'io';
 
 export class PairingStoreError extends Error {
   readonly code: PairingStoreErrorCode;
@@ -459,12 +460,12 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
   }
 
   private async locked<T>(path: string, fn: () => Promise<T>): Promise<T> {
-    await this.ensureDir();
     try {
+      await this.ensureDir();
       return await withFileLock(path, fn, this.lockOptions);
     } catch (error) {
       if (error instanceof FileLockError) throw new PairingStoreError('locked', error.message, { path, cause: error });
-      throw error;
+      throw writeProblem(path, error) ?? error;
     }
   }
 
@@ -497,7 +498,11 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
       const outcome = await change(requests, events);
       if (outcome.write || dropped.length > 0) {
         const next: PairingFile = { version: 1, requests };
-        await writeFileAtomic(this.pairingPath, serialize(next), { mode: FILE_MODE, dirMode: DIR_MODE });
+        // Pending requests are ephemeral (1 h TTL) and re-created when the sender writes again, so
+        // they skip the fsync: the rename keeps the file whole if we are killed, and the pairing
+        // reply — on the per-message path — is not held up by a disk flush. Approvals (the allow
+        // store below) stay durable.
+        await writeFileAtomic(this.pairingPath, serialize(next), { mode: FILE_MODE, dirMode: DIR_MODE, durable: false });
       }
       return outcome.value;
     });
@@ -517,6 +522,25 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
       return outcome.value;
     });
   }
+}
+
+/**
+ * A failed write the user can fix (full disk, read-only volume, wrong owner) as a PairingStoreError
+ * that names the file and the fix; a bare `ENOSPC: no space left on device, write` names neither.
+ */
+function writeProblem(path: string, error: unknown): PairingStoreError | undefined {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const dir = dirname(path);
+  const fix =
+    code === 'ENOSPC' || code === 'EDQUOT'
+      ? 'Free some disk space and try again.'
+      : code === 'EROFS'
+        ? `${dir} is on a read-only volume; point CLAWDBOT_STATE_DIR at a writable folder.`
+        : code === 'EACCES' || code === 'EPERM'
+          ? `Make ${dir} writable by your user (chmod 700 on the folder, 600 on its files).`
+          : undefined;
+  if (fix === undefined) return undefined;
+  return new PairingStoreError('io', `Cannot write ${path}: ${(error as Error).message}. ${fix}`, { path, cause: error });
 }
 
 /** Trimmed, without blanks, "*" or duplicates: the store may never open access to everyone. */

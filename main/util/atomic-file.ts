@@ -10,6 +10,12 @@ export interface AtomicWriteOptions {
   mode?: number;
   /** Mode for the parent directory if it has to be created (default 0o700). */
   dirMode?: number;
+  /**
+   * fsync the data before the rename (default true). The rename alone already guarantees that a
+   * killed process leaves the old or the new file; the fsync adds durability across a power loss
+   * and costs milliseconds. Only ephemeral, re-creatable state may turn it off.
+   */
+  durable?: boolean;
 }
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
@@ -21,7 +27,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   try {
     handle = await fs.open(tmp, 'wx', mode);
     await handle.writeFile(data);
-    await handle.sync();
+    if (options.durable !== false) await handle.sync();
     await handle.close();
     handle = undefined;
     // open() applies the umask; make the mode exact.

@@ -2,7 +2,7 @@
 // (`--version`/`--help` anywhere in argv; unknown commands with --help print the root help, exit 0),
 // then one of the real commands, `rpc`, or the simulator-only `sim` driver.
 import { resolve } from 'node:path';
-import { CliError } from './cli-options';
+import { CliError, parseOptions } from './cli-options';
 import { chatsCommand, historyCommand, sendCommand, statusCommand, watchCommand } from './commands';
 import { LineWriter } from './output';
 import { runRpcServer } from './rpc-server';
@@ -54,7 +54,9 @@ export async function main(argv: string[]): Promise<number> {
   const ctx = { settings, dbPath, home: messagesHomeFor(dbPath, settings), out };
   try {
     switch (findCommand(command, profile)?.name) {
-      case 'rpc': return await runRpcServer({ dbPath, home: ctx.home, settings });
+      case 'rpc':
+        parseOptions(args, {}); // only the global flags (--db, --json, -v, --log-level); they change nothing here
+        return await runRpcServer({ dbPath, home: ctx.home, settings });
       case 'chats': return await chatsCommand(args, ctx);
       case 'history': return await historyCommand(args, ctx);
       case 'watch': return await watchCommand(args, ctx);

@@ -25,6 +25,16 @@ export class RpcError extends Error {
 const invalidParams = (data: string) => new RpcError(-32602, 'Invalid params', data);
 const internalError = (data: string) => new RpcError(-32603, 'Internal error', data);
 
+/** Any failure inside a handler as the JSON-RPC error imsg would send (SQLite errors become -32603). */
+function toRpcError(error: unknown): RpcError {
+  if (error instanceof RpcError) return error;
+  if (error instanceof SendError) {
+    const { code, data } = rpcSendError(error.failure);
+    return code === -32602 ? invalidParams(data) : internalError(data);
+  }
+  return internalError(describeSqliteError(error));
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -184,10 +194,7 @@ class RpcServer {
       // A notification (no `id` key) that succeeds gets no output; errors are always reported.
       if (hasId) await this.respond(id, result);
     } catch (error) {
-      const rpcError = error instanceof RpcError ? error
-        : error instanceof SendError ? (({ code, data }) => new RpcError(code, code === -32602 ? 'Invalid params' : 'Internal error', data))(rpcSendError(error.failure))
-          : internalError(describeSqliteError(error));
-      await this.respondError(id, rpcError);
+      await this.respondError(id, toRpcError(error));
     }
   }
 

@@ -88,9 +88,15 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): SimSettings 
     notifyBeforeResponse: flag(env, 'IMSG_SIM_NOTIFY_BEFORE_RESPONSE'),
     fromMeDelayMs: nonNegativeInt(env, 'IMSG_SIM_FROM_ME_DELAY_MS') ?? 0,
     fsEvents: env.IMSG_SIM_FS_EVENTS === undefined || env.IMSG_SIM_FS_EVENTS.trim() === '' ? true : flag(env, 'IMSG_SIM_FS_EVENTS'),
-    home: env.IMSG_SIM_HOME?.trim() ? resolve(expandTilde(env.IMSG_SIM_HOME.trim())) : null,
+    home: homeFromEnv(env),
     db: env.IMSG_SIM_DB?.trim() ? resolve(expandTilde(env.IMSG_SIM_DB.trim())) : null,
   };
+}
+
+/** IMSG_SIM_HOME as an absolute path, or null when unset. */
+export function homeFromEnv(env: NodeJS.ProcessEnv = process.env): string | null {
+  const raw = env.IMSG_SIM_HOME?.trim();
+  return raw ? resolve(expandTilde(raw)) : null;
 }
 
 /** Expands a leading `~` (alone or followed by `/`) against `home` (default: the real user's home). */

@@ -8,7 +8,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { appleMsToIso, unixMsToAppleNs } from './apple-time';
 import { tapbackText, tapbackType, type ReactionKind } from './reactions';
 import { CHAT_DB_SCHEMA } from './schema';
-import { expandTilde, messagesHomeFor, readSettings } from './settings';
+import { expandTilde, homeFromEnv, messagesHomeFor } from './settings';
 import { openWritable, type Database, type Statement } from './sqlite';
 import { decodeAttributedBody, encodeAttributedBody } from './typedstream';
 
@@ -144,6 +144,32 @@ function toUnixMs(date: Date | string | number): number {
   return ms;
 }
 
+// Columns the write path fills in; a foreign fixture (e.g. a minimal read-only test schema) lacks some.
+const WRITTEN_COLUMNS: Record<string, string[]> = {
+  kvtable: ['key', 'value'],
+  handle: ['id', 'country', 'service', 'uncanonicalized_id'],
+  chat: ['guid', 'style', 'state', 'account_id', 'chat_identifier', 'service_name', 'account_login', 'last_addressed_handle', 'display_name', 'group_id'],
+  message: ['guid', 'text', 'attributedBody', 'handle_id', 'service', 'account', 'account_guid', 'date', 'date_read', 'date_delivered',
+    'is_delivered', 'is_finished', 'is_from_me', 'is_read', 'is_sent', 'cache_has_attachments', 'cache_roomnames', 'associated_message_guid',
+    'associated_message_type', 'thread_originator_guid', 'thread_originator_part', 'balloon_bundle_id', 'destination_caller_id'],
+  chat_message_join: ['chat_id', 'message_id', 'message_date'],
+  chat_handle_join: ['chat_id', 'handle_id'],
+  message_attachment_join: ['message_id', 'attachment_id'],
+  attachment: ['guid', 'created_date', 'start_date', 'filename', 'uti', 'mime_type', 'transfer_state', 'is_outgoing', 'transfer_name', 'total_bytes', 'is_sticker'],
+};
+
+function assertWritableSchema(db: Database, path: string): void {
+  const missing: string[] = [];
+  for (const [table, columns] of Object.entries(WRITTEN_COLUMNS)) {
+    const present = new Set((db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map((c) => c.name));
+    for (const column of columns) if (!present.has(column)) missing.push(`${table}.${column}`);
+  }
+  if (missing.length > 0) {
+    db.close();
+    throw new SimDbError(`${path} lacks the columns the simulated Messages.app writes (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}): create it with \`imsg sim init --db ${path}\``);
+  }
+}
+
 export class SimDb {
   readonly me: string;
   private readonly statements = new Map<string, Statement>();
@@ -155,6 +181,7 @@ export class SimDb {
     readonly path: string,
     readonly home: string,
   ) {
+    assertWritableSchema(db, path);
     const row = db.prepare('SELECT value FROM kvtable WHERE key = ?').get(ME_KEY) as { value: Buffer | string } | undefined;
     this.me = row ? row.value.toString() : DEFAULT_ME;
   }
@@ -173,13 +200,13 @@ export class SimDb {
       db.close();
       throw error;
     }
-    return new SimDb(db, path, options.home ?? messagesHomeFor(path, readSettings()));
+    return new SimDb(db, path, options.home ?? messagesHomeFor(path, { home: homeFromEnv() }));
   }
 
   /** Opens an existing chat.db for writing. */
   static open(path: string, options: Omit<SimDbOptions, 'me'> = {}): SimDb {
     if (!existsSync(path)) throw new SimDbError(`no chat.db at ${path}: create it first with \`imsg sim init --db ${path}\``);
-    return new SimDb(openWritable(path, { mustExist: true }), path, options.home ?? messagesHomeFor(path, readSettings()));
+    return new SimDb(openWritable(path, { mustExist: true }), path, options.home ?? messagesHomeFor(path, { home: homeFromEnv() }));
   }
 
   close(): void {

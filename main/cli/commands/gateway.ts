@@ -1,0 +1,122 @@
+// `clawdbot gateway` (run in the foreground) and `clawdbot gateway restart` (through the control API).
+import { ControlClientError } from '../../../contract/control-client';
+import { ConfigError } from '../../config/errors';
+import { PortInUseError } from '../../gateway/control-server';
+import { DemoSetupError } from '../../gateway/demo';
+import { readInstanceFile } from '../../gateway/instance-file';
+import { GatewayStartError, startGateway, type GatewayHandle } from '../../gateway/start';
+import { resolveStateDir } from '../../config/paths';
+import { stderrTextSink, stdoutJsonSink } from '../../util/logger';
+import { connectToGateway, GATEWAY_START_HINT } from '../gateway-connection';
+import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../output';
+
+export interface GatewayRunOptions {
+  port?: number;
+  bind?: string;
+  json?: boolean;
+  demo?: boolean;
+  verbose?: boolean;
+}
+
+/** Starts the gateway and returns once it has stopped (signals stop it and exit the process). */
+export async function runGateway(opts: GatewayRunOptions): Promise<number> {
+  let handle: GatewayHandle;
+  try {
+    handle = await startGateway({
+      ...(opts.port !== undefined ? { port: opts.port } : {}),
+      ...(opts.bind !== undefined ? { bind: opts.bind } : {}),
+      demo: opts.demo === true,
+      logSinks: [opts.json ? stdoutJsonSink : stderrTextSink],
+      logLevel: opts.verbose ? 'debug' : 'info',
+    });
+  } catch (error) {
+    throw explainStartError(error);
+  }
+
+  if (!opts.json) printBanner(handle);
+  try {
+    await handle.closed;
+    return EXIT_OK;
+  } catch {
+    // The failed restart was logged with its reason.
+    return EXIT_FAILURE;
+  }
+}
+
+/** Human banner on stderr (the user's terminal): where the UI is, signed in, and the demo how-to. */
+function printBanner(handle: GatewayHandle): void {
+  const status = handle.status();
+  const lines = [
+    '',
+    `Clawdbot gateway ${status.version} is running (pid ${status.pid}).`,
+    `  Web UI:   ${handle.url}/#token=${encodeURIComponent(handle.token)}`,
+    `  Config:   ${handle.configPath}`,
+    `  State:    ${handle.stateDir}`,
+    ...status.accounts.map((account) => `  Account:  iMessage ${account.accountId}${account.simulated ? ' (simulated)' : ''}: ${account.state}`),
+    `  Model:    ${status.model ?? 'none configured (messages are logged, not answered)'}`,
+  ];
+  if (handle.demo) lines.push('', ...handle.demo.banner({ modelConfigured: status.model !== null && status.modelError === null }));
+  lines.push('', 'Press Ctrl-C to stop.', '');
+  process.stderr.write(`${lines.join('\n')}\n`);
+}
+
+function explainStartError(error: unknown): CliError {
+  if (error instanceof ConfigError) {
+    return new CliError(`The gateway did not start: the config is not valid.\n${error.message}`, error.kind === 'io' ? EXIT_FAILURE : EXIT_USAGE, 'Fix the problems above (`clawdbot config validate` lists them), then start the gateway again.');
+  }
+  if (error instanceof PortInUseError) {
+    return new CliError(error.message, EXIT_FAILURE, error.holder === 'clawdbot' ? 'Run `clawdbot channels status` to use the running gateway.' : undefined);
+  }
+  if (error instanceof GatewayStartError || error instanceof DemoSetupError) return new CliError(error.message, EXIT_FAILURE, error.fix);
+  return new CliError((error as Error).message ?? String(error));
+}
+
+export interface GatewayRestartOptions {
+  json?: boolean;
+  /** How long to wait for the gateway to come back. */
+  timeout: number;
+}
+
+/** Asks the running gateway to restart itself, then waits until it answers again. */
+export async function restartGateway(opts: GatewayRestartOptions): Promise<number> {
+  const lookup = await connectToGateway();
+  if (lookup.kind === 'not-running') {
+    throw new CliError(`No gateway is running (state dir ${lookup.stateDir}); nothing to restart.`, EXIT_FAILURE, GATEWAY_START_HINT);
+  }
+  if (lookup.kind === 'unreachable') throw new CliError(lookup.message, EXIT_FAILURE, lookup.fix);
+
+  const before = lookup.instance;
+  const closedByGateway = new Promise<void>((resolve) => lookup.client.onClose(() => resolve()));
+  try {
+    await lookup.client.request('gateway.restart', {});
+  } catch (error) {
+    lookup.close();
+    const clientError = error as ControlClientError;
+    throw new CliError(clientError.message, EXIT_FAILURE, clientError.fix);
+  }
+  await closedByGateway;
+
+  const stateDir = resolveStateDir();
+  const deadline = Date.now() + opts.timeout;
+  while (Date.now() < deadline) {
+    const instance = await readInstanceFile(stateDir);
+    if (instance && instance.startedAt !== before.startedAt) {
+      const again = await connectToGateway();
+      if (again.kind === 'running') {
+        again.close();
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify({ restarted: true, pid: instance.pid, url: instance.url, startedAt: instance.startedAt })}\n`);
+        } else {
+          process.stdout.write(`Gateway restarted: ${instance.url} (pid ${instance.pid}).\n`);
+        }
+        return EXIT_OK;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new CliError(
+    `The gateway did not come back within ${opts.timeout} ms after the restart.`,
+    EXIT_FAILURE,
+    'Check its log (the terminal or app running it); the config may have a problem (`clawdbot config validate`).',
+  );
+}

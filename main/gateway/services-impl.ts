@@ -1,0 +1,185 @@
+// The real GatewayServices (services.ts): every control API method answered from the running
+// gateway's parts — the iMessage channel, the pairing store, the config file, the log hub — plus
+// the event source the control server broadcasts from.
+//
+// The parts are reached through `GatewayParts` getters because an in-process restart replaces the
+// channel and the agent while this object (and the control server's subscriptions) stays.
+import type {
+  ControlEvent,
+  ControlEvents,
+  GatewayStatus,
+  PairingRequest,
+} from '../../contract/gateway-api';
+import { ConfigError } from '../config/errors';
+import type { ClawdbotConfig } from '../config/types';
+import type { ConfigPatch } from '../config/write';
+import { resolveImessageAccounts } from '../config/accounts';
+import type { ImessageChannel } from '../imessage/channel';
+import { ImessageSendError } from '../imessage/outbound';
+import { APPROVED_NOTICE, formatUnknownCode } from '../pairing/messages';
+import { PairingStoreError, type PairingStore } from '../pairing/store';
+import type { LogHub } from '../util/logger';
+import { GatewayError, type EventListener, type GatewayServices } from './services';
+
+export interface GatewayParts {
+  channel(): ImessageChannel;
+  pairing: PairingStore;
+  logs: LogHub;
+  configPath: string;
+  /** The config in force (the last good one) and the error of the last rejected reload. */
+  config(): { config: ClawdbotConfig; error: string | null };
+  /** Re-reads the config file now (after our own write) instead of waiting for the watcher. */
+  reloadConfig(): Promise<void>;
+  status(): Promise<GatewayStatus>;
+  /** Checks the config, then restarts the gateway in-process shortly after answering. */
+  requestRestart(): Promise<void>;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface GatewayServicesImpl extends GatewayServices {
+  emit<E extends ControlEvent>(event: E, payload: ControlEvents[E]): void;
+  /** Drops every listener (the gateway is gone for good). */
+  dispose(): void;
+}
+
+const UNKNOWN_CODE_FIX = 'List pending requests with `clawdbot pairing list imessage` (codes expire after 1 hour).';
+
+export function createGatewayServices(parts: GatewayParts): GatewayServicesImpl {
+  const listeners = new Map<ControlEvent, Set<(payload: never) => void>>();
+
+  function emit<E extends ControlEvent>(event: E, payload: ControlEvents[E]): void {
+    for (const listener of [...(listeners.get(event) ?? [])]) {
+      try {
+        (listener as EventListener<E>)(payload);
+      } catch {
+        // One broken subscriber must not stop the others.
+      }
+    }
+  }
+
+  /** Store problems (a corrupt file, a lock held too long) are the user's to fix, not internal errors. */
+  async function pairingCall<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof PairingStoreError) {
+        if (error.code === 'invalid-sender') throw new GatewayError('bad_request', error.message);
+        throw new GatewayError('unavailable', error.message, error.path ? `Check ${error.path} (a damaged file is kept next to it as .corrupt-<time>).` : undefined);
+      }
+      throw error;
+    }
+  }
+
+  async function notifyApproved(request: PairingRequest): Promise<{ notified: boolean; notifyError?: string }> {
+    try {
+      const accountId = request.meta?.accountId;
+      await parts.channel().send({ target: request.id, text: APPROVED_NOTICE, ...(accountId ? { accountId } : {}) });
+      return { notified: true };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      parts.logs.logger('gateway').warn(`pairing: could not notify ${request.id} of the approval: ${message}`);
+      return { notified: false, notifyError: message };
+    }
+  }
+
+  return {
+    async status() {
+      return parts.status();
+    },
+    async 'channels.probe'({ accountId }) {
+      return { accounts: await parts.channel().probe(accountId) };
+    },
+    async 'channels.restart'({ accountId }) {
+      return { restarted: await parts.channel().restart(accountId) };
+    },
+    async 'pairing.list'() {
+      return { requests: await pairingCall(() => parts.pairing.list()) };
+    },
+    async 'pairing.approve'({ code, notify }) {
+      const approved = await pairingCall(() => parts.pairing.approve(code));
+      if (!approved) throw new GatewayError('not_found', formatUnknownCode(code), UNKNOWN_CODE_FIX);
+      if (!notify) return { approved, notified: false };
+      return { approved, ...(await notifyApproved(approved)) };
+    },
+    async 'pairing.deny'({ code }) {
+      const denied = await pairingCall(() => parts.pairing.deny(code));
+      if (!denied) throw new GatewayError('not_found', formatUnknownCode(code), UNKNOWN_CODE_FIX);
+      return { denied };
+    },
+    async 'pairing.revoke'({ sender }) {
+      return { revoked: await pairingCall(() => parts.pairing.revoke(sender)) };
+    },
+    async 'allowlist.list'() {
+      const approved = (await pairingCall(() => parts.pairing.readAllowFrom())).map((id) => ({ id }));
+      const configured = new Set<string>();
+      for (const account of resolveImessageAccounts(parts.config().config, parts.env as Record<string, string | undefined>)) {
+        for (const entry of account.allowFrom) configured.add(entry);
+      }
+      return { approved, configured: [...configured].sort() };
+    },
+    async 'accessLog.tail'({ limit }) {
+      return { entries: parts.channel().accessLog.tail(limit ?? 200) };
+    },
+    async 'message.send'(params) {
+      try {
+        return await parts.channel().send(params);
+      } catch (error) {
+        if (error instanceof GatewayError) throw error;
+        const message = error instanceof Error ? error.message : String(error);
+        // imsg failed to deliver (Messages not signed in, Automation denied, the process died).
+        if (error instanceof ImessageSendError) throw new GatewayError('unavailable', message, 'Check the account with `clawdbot channels status --probe`.');
+        // Everything checked before sending: target syntax, missing text/media, media too large.
+        throw new GatewayError('bad_request', message);
+      }
+    },
+    async 'config.get'() {
+      const { config, error } = parts.config();
+      return { path: parts.configPath, config, error };
+    },
+    async 'config.patch'({ patch }) {
+      try {
+        // Loaded on first use: the writer (JSONC editing, file locks) is not needed to start.
+        const { patchConfigFile } = await import('../config/write');
+        const result = await patchConfigFile(parts.configPath, patch as ConfigPatch, { env: parts.env });
+        await parts.reloadConfig();
+        return { path: result.path, config: result.config };
+      } catch (error) {
+        if (error instanceof ConfigError) {
+          const fix = error.issues.map((issue) => issue.fix).find(Boolean);
+          throw new GatewayError(error.kind === 'io' ? 'unavailable' : 'bad_request', error.message, fix);
+        }
+        throw error;
+      }
+    },
+    async 'logs.tail'({ limit }) {
+      return { records: parts.logs.tail(limit ?? 200) };
+    },
+    async 'gateway.restart'() {
+      try {
+        await parts.requestRestart();
+      } catch (error) {
+        if (error instanceof ConfigError) {
+          throw new GatewayError('bad_request', `Not restarting: ${error.message}`, 'Fix the config file (see `clawdbot config validate`), then restart again.');
+        }
+        throw error;
+      }
+      return { restarting: true };
+    },
+    on(event, listener) {
+      let set = listeners.get(event);
+      if (!set) {
+        set = new Set();
+        listeners.set(event, set);
+      }
+      const stored = listener as (payload: never) => void;
+      set.add(stored);
+      return () => {
+        set.delete(stored);
+      };
+    },
+    emit,
+    dispose() {
+      listeners.clear();
+    },
+  };
+}

@@ -1,0 +1,226 @@
+// The inbound pipeline on its own (no supervisor): real `imsg rpc` (the simulator) for sends, a
+// real pairing store and agent, the fake model server. Covers what the channel tests do not reach
+// easily (the concurrency bound, store failures, send failures) and measures the per-message cost.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SimDb } from '../../e2e/imsg-sim/lib';
+import { startFakeModelServer, type FakeModelServer } from '../../test/support/fake-model-server';
+import { createAgent, type Agent } from '../agent/agent';
+import type { ResolvedImessageAccount } from '../config/types';
+import { PairingStore } from '../pairing/store';
+import { createLogHub, type LogHub } from '../util/logger';
+import { AccessLog } from './access-log';
+import { compileMentionMatcher } from './mention';
+import { sendImessage } from './outbound';
+import { ConcurrencyLimit, InboundPipeline, type InboundPipelineOptions } from './pipeline';
+import { ImsgRpcClient } from './rpc-client';
+import { repoRoot, simImsg, tempDir } from './test-support';
+import type { ImsgMessage } from './types';
+
+describe('ConcurrencyLimit', () => {
+  it('never runs more than max at once, queues the rest in order, and frees slots on errors', async () => {
+    const limit = new ConcurrencyLimit(3);
+    let running = 0;
+    let peak = 0;
+    const started: number[] = [];
+    const tasks = Array.from({ length: 20 }, (_, i) =>
+      limit.run(async () => {
+        started.push(i);
+        running += 1;
+        peak = Math.max(peak, running);
+        await new Promise((resolve) => setTimeout(resolve, 5 + (i % 3)));
+        running -= 1;
+        if (i % 4 === 0) throw new Error(`task ${i} failed`);
+        return i;
+      }),
+    );
+    const results = await Promise.allSettled(tasks);
+    expect(peak).toBe(3);
+    expect(started).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(15);
+    expect(limit.running).toBe(0);
+    expect(limit.queued).toBe(0);
+    expect(() => new ConcurrencyLimit(0)).toThrow(/positive integer/);
+  });
+});
+
+let dir: string;
+let sim: SimDb;
+let client: ImsgRpcClient;
+let hub: LogHub;
+let model: FakeModelServer;
+let agents: Agent[] = [];
+beforeAll(async () => {
+  model = await startFakeModelServer();
+});
+afterAll(() => model.close());
+beforeEach(async () => {
+  dir = tempDir('pipeline-');
+  sim = SimDb.create(join(dir, 'chat.db'), { me: '+15550000000' });
+  hub = createLogHub({ level: 'debug' });
+  client = new ImsgRpcClient({ cliPath: simImsg, dbPath: join(dir, 'chat.db'), env: { ...process.env, IMSG_SIM_HOME: dir } });
+  await client.start();
+  model.requests.length = 0;
+  model.setBehavior('echo');
+});
+afterEach(async () => {
+  await client.stop();
+  await Promise.all(agents.map((a) => a.close()));
+  agents = [];
+  sim.close();
+});
+
+function account(overrides: Partial<ResolvedImessageAccount> = {}): ResolvedImessageAccount {
+  return {
+    accountId: 'default',
+    enabled: true,
+    configured: true,
+    cliPath: simImsg,
+    dmPolicy: 'open',
+    allowFrom: ['*'],
+    groupPolicy: 'allowlist',
+    groups: {},
+    includeAttachments: false,
+    mediaMaxMb: 16,
+    textChunkLimit: 4000,
+    chunkMode: 'length',
+    historyLimit: 50,
+    dms: {},
+    service: 'auto',
+    region: 'US',
+    ...overrides,
+  };
+}
+
+function makeAgent(url = model.url): Agent {
+  const agent = createAgent({
+    config: { agents: { defaults: { model: 'anthropic/claude-test' } }, models: { providers: { anthropic: { baseUrl: url } } } },
+    env: { ANTHROPIC_API_KEY: 'test-key' },
+    stateDir: join(dir, 'state'),
+    http: { timeoutMs: 3000, maxRetries: 0 },
+  });
+  agents.push(agent);
+  return agent;
+}
+
+function pipeline(overrides: Partial<InboundPipelineOptions> = {}): { pipeline: InboundPipeline; log: AccessLog; pairing: PairingStore } {
+  const log = new AccessLog();
+  const pairing = overrides.pairing ?? new PairingStore({ stateDir: join(dir, 'state'), maxPending: 1000 });
+  const acct = overrides.account ?? account();
+  const p = new InboundPipeline({
+    account: acct,
+    pairing,
+    agent: makeAgent(),
+    accessLog: log,
+    logger: hub.logger('imessage:default'),
+    mention: compileMentionMatcher({}),
+    limit: new ConcurrencyLimit(32),
+    send: (target, text) => sendImessage(client, acct, { target, text, stateDir: join(dir, 'state') }),
+    timezone: 'utc',
+    ...overrides,
+  });
+  return { pipeline: p, log, pairing };
+}
+
+/** Writes an inbound row to chat.db and returns it as imsg would deliver it. */
+function inbound(from: string, text: string): ImsgMessage {
+  const row = sim.inject({ from, text });
+  return { id: row.rowid, chat_id: row.chatId, guid: row.guid, sender: from, is_from_me: false, text, created_at: new Date().toISOString(), attachments: [], is_group: false };
+}
+
+describe('InboundPipeline', () => {
+  it('drops its own rows and rows without a sender silently (no access-log line)', async () => {
+    const { pipeline: p, log } = pipeline();
+    const message = inbound('+15555550100', 'hi');
+    await p.handle({ ...message, is_from_me: true });
+    await p.handle({ ...message, sender: '  ' });
+    expect(log.size).toBe(0);
+    expect(model.requests).toEqual([]);
+  });
+
+  it('bounds concurrent model calls across chats and still answers every message', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    model.setBehavior(async () => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      inFlight -= 1;
+      return { text: 'ok' };
+    });
+    const { pipeline: p, log } = pipeline({ limit: new ConcurrencyLimit(2) });
+    const messages = Array.from({ length: 10 }, (_, i) => inbound(`+1555555${String(1000 + i)}`, `chat ${i}`));
+    await Promise.all(messages.map((m) => p.handle(m)));
+    expect(peak).toBe(2);
+    expect(log.tail().map((e) => e.reason)).toEqual(Array(10).fill('replied'));
+    expect(sim.sent()).toHaveLength(10);
+    expect(p.activeChats).toBe(0);
+  });
+
+  it('a pairing store that cannot be read: logged in the access log, nothing sent, the next message works', async () => {
+    const state = join(dir, 'state', 'credentials');
+    mkdirSync(state, { recursive: true });
+    writeFileSync(join(state, 'imessage-pairing.json'), '{ not json');
+    const { pipeline: p, log } = pipeline({ account: account({ dmPolicy: 'pairing', allowFrom: [] }) });
+    await p.handle(inbound('+15555550101', 'hello'));
+    expect(log.tail()[0]).toMatchObject({ decision: 'pairing', reason: expect.stringMatching(/^pairing store error: .*imessage-pairing\.json is not valid JSON/) });
+    expect(sim.sent()).toEqual([]);
+    await p.handle(inbound('+15555550101', 'hello again'));
+    expect(log.tail()[1]).toMatchObject({ decision: 'pairing', reason: 'pairing requested' });
+    expect(sim.sent()).toHaveLength(1);
+  });
+
+  it('a failed send is recorded, and does not block the chat', async () => {
+    const { pipeline: p, log } = pipeline();
+    await client.stop();
+    await p.handle(inbound('+15555550102', 'one'));
+    await p.handle(inbound('+15555550102', 'two'));
+    expect(log.tail().map((e) => e.reason)).toEqual([expect.stringMatching(/^send failed: iMessage send to chat_id:\d+ failed: /), expect.stringMatching(/^send failed: /)]);
+  });
+
+  it('per-message cost: pairing reply and agent reply, measured from handle() to the send being answered by imsg', async () => {
+    // The model in its own process: the CPU figure is the gateway's alone.
+    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'test/channel/fake-model-process.ts'], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      const { url } = JSON.parse(await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve))) as { url: string };
+      const timings = async (p: InboundPipeline, messages: ImsgMessage[]) => {
+        const wall: number[] = [];
+        const cpuBefore = process.cpuUsage();
+        for (const message of messages) {
+          const started = performance.now();
+          await p.handle(message);
+          wall.push(performance.now() - started);
+        }
+        const cpu = process.cpuUsage(cpuBefore);
+        wall.sort((a, b) => a - b);
+        return { p50: wall[Math.floor(wall.length / 2)]!, p90: wall[Math.floor(wall.length * 0.9)]!, cpuMs: (cpu.user + cpu.system) / 1000 / messages.length };
+      };
+
+      const pairingSide = pipeline({ account: account({ dmPolicy: 'pairing', allowFrom: [] }) });
+      await pairingSide.pipeline.handle(inbound('+15555559000', 'warm-up'));
+      const strangers = Array.from({ length: 40 }, (_, i) => inbound(`+1555556${String(1000 + i)}`, 'who are you?'));
+      const pairingCost = await timings(pairingSide.pipeline, strangers);
+      expect(pairingSide.log.tail(40).every((e) => e.reason === 'pairing requested')).toBe(true);
+
+      const replySide = pipeline({ agent: makeAgent(url) });
+      await replySide.pipeline.handle(inbound('+15555559001', 'warm-up'));
+      const chats = Array.from({ length: 60 }, (_, i) => inbound(`+1555557${String(1000 + (i % 20))}`, `question ${i}`));
+      const replyCost = await timings(replySide.pipeline, chats);
+      expect(replySide.log.tail(60).every((e) => e.reason === 'replied')).toBe(true);
+
+      console.log(
+        `[pipeline cost] pairing reply p50 ${pairingCost.p50.toFixed(2)} ms p90 ${pairingCost.p90.toFixed(2)} ms, ${pairingCost.cpuMs.toFixed(2)} ms CPU/msg; ` +
+          `agent reply (instant model) p50 ${replyCost.p50.toFixed(2)} ms p90 ${replyCost.p90.toFixed(2)} ms, ${replyCost.cpuMs.toFixed(2)} ms CPU/msg`,
+      );
+      // Loose bounds (shared 2-core CI box); the figures above are what to read.
+      expect(pairingCost.p50).toBeLessThan(50);
+      expect(replyCost.p50).toBeLessThan(50);
+    } finally {
+      child.stdin!.end();
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  });
+});

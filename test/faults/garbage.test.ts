@@ -1,0 +1,47 @@
+// Garbage on imsg's stdout under a real gateway process: noise lines, partial JSON, invalid UTF-8
+// (the simulator's IMSG_SIM_GARBAGE=1 mode, which also splits every real line into two writes)
+// plus one line over the 10 MB cap (a wrapper around the simulator, bin/imsg-oversized). Each bad
+// line is skipped with a log line; the channel keeps working: every message answered once, no
+// restart.
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { simBinPath } from '../../e2e/imsg-sim/lib';
+import { waitFor } from '../gateway/harness';
+import { answerAccounting, burst, sleep, startRig, type Rig } from './gateway-kit';
+
+const wrapper = fileURLToPath(new URL('./bin/imsg-oversized', import.meta.url));
+const TOTAL = 60;
+
+let rig: Rig;
+beforeAll(async () => {
+  rig = await startRig({ imessage: { cliPath: wrapper }, env: { IMSG_SIM_GARBAGE: '1', IMSG_NOISY_TARGET: simBinPath } });
+}, 30_000);
+afterAll(async () => {
+  await rig?.close();
+});
+
+describe('garbage, partial, oversized and non-UTF-8 lines from imsg', () => {
+  it('are skipped with a log line each; every message is still answered exactly once, without a restart', async () => {
+    const { ws } = rig;
+    const base = ws.sim.maxRowid();
+    ws.sim.injectMany(burst(TOTAL, 6, '+1555320'));
+    await waitFor(`${TOTAL} replies`, () => ws.countSent(base) >= TOTAL, 20_000);
+    await sleep(300);
+    const rows = ws.sent(base);
+    expect(answerAccounting(rows, TOTAL)).toEqual({ missing: [], doubled: [], stray: 0 });
+
+    const health = await rig.account();
+    expect(health.state).toBe('listening');
+    expect(health.restarts).toBe(0);
+
+    const log = rig.gateway.stderr();
+    expect(log).toMatch(/imsg rpc: skipped an oversized stdout line \(1153\d{4} bytes\)/);
+    expect(log).toMatch(/imsg rpc: skipped a stdout line that is not valid UTF-8/);
+    expect(log).toMatch(/imsg rpc: failed to parse stdout line: imsg: simulated noise, this line is not JSON/);
+    expect(log).toMatch(/imsg rpc: failed to parse stdout line: \{"jsonrpc":"2.0","id":/);
+    // The oversized line was a well-formed notification: it must not have been delivered.
+    expect(rows.some((row) => row.text.includes('xxxxxxxx'))).toBe(false);
+    // Noise is logged, but bounded: not one warning per line forever.
+    expect(log.split('\n').filter((line) => line.includes('failed to parse stdout line')).length).toBeLessThanOrEqual(25);
+  }, 40_000);
+});

@@ -1,0 +1,79 @@
+// The gateway process itself killed with SIGKILL in the middle of a burst (a crash, a force quit,
+// the Mac losing power) and started again: it must resume from the persisted rowid, so that every
+// message is answered exactly once — nothing lost, nothing answered twice.
+//
+// The scenario runs once (beforeAll); each test checks one promise. A known bug is marked
+// `it.fails` (passes while the bug is there, turns red once it is fixed).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccountHealth } from '../../contract/gateway-api';
+import { isAlive, waitFor } from '../gateway/harness';
+import { answerAccounting, burst, sleep, startRig, type Rig } from './gateway-kit';
+
+const TOTAL = 1000;
+
+let rig: Rig;
+let base: number;
+let answeredAtKill = 0;
+let orphanExited = false;
+let resumed: AccountHealth;
+let accounting: ReturnType<typeof answerAccounting>;
+let replies = 0;
+
+beforeAll(async () => {
+  rig = await startRig();
+  const { ws } = rig;
+  base = ws.sim.maxRowid();
+  ws.sim.injectMany(burst(TOTAL, 50, '+1555310'));
+
+  await waitFor('40 % of the replies', () => ws.countSent(base) >= TOTAL * 0.4, 20_000);
+  const victim = rig.gateway;
+  const imsgPid = (await rig.account()).pid!;
+  victim.child.kill('SIGKILL');
+  await victim.exited;
+  answeredAtKill = ws.countSent(base);
+  // Its imsg child sees stdin close and exits on its own: no orphan keeps reading chat.db.
+  orphanExited = await waitFor('the orphaned imsg to exit', () => !isAlive(imsgPid), 5000).then(
+    () => true,
+    () => false,
+  );
+
+  await rig.restartGateway();
+  resumed = await rig.waitForAccount('the restarted gateway to listen', (h) => h.state === 'listening');
+  await waitFor(`${TOTAL} replies`, () => ws.countSent(base) >= TOTAL, 30_000).catch(() => undefined);
+  await sleep(1000); // a redelivered message answered twice would show up now
+  const rows = ws.sent(base);
+  replies = rows.length;
+  accounting = answerAccounting(rows, TOTAL);
+  console.log(
+    `[gateway-killed] killed at ${answeredAtKill}/${TOTAL} replies; after the restart ${replies} replies, ` +
+      `${accounting.missing.length} missing, ${accounting.doubled.length} doubled (${accounting.doubled.slice(0, 8).join(', ')}…)`,
+  );
+}, 60_000);
+afterAll(async () => {
+  await rig?.close();
+});
+
+describe(`gateway SIGKILLed during a ${TOTAL}-message burst, then started again`, () => {
+  it('leaves no orphaned imsg behind', () => {
+    expect(orphanExited).toBe(true);
+  });
+
+  it('resumes from the persisted resume point, not from "live"', () => {
+    expect(answeredAtKill).toBeGreaterThan(0);
+    expect(answeredAtKill).toBeLessThan(TOTAL);
+    expect(resumed.lastRowid).toBeGreaterThan(base);
+  });
+
+  it('loses nothing: every message is answered', () => {
+    expect(accounting.missing).toEqual([]);
+    expect(accounting.stray).toBe(0);
+  });
+
+  // KNOWN BUG (reported): sends already written to imsg's stdin when the gateway dies are still
+  // executed by imsg (it reads its input to EOF), but their rows were never marked done, so the
+  // restarted gateway answers them again (main/imessage/supervisor.ts deliver() + cursor-store).
+  it.fails('KNOWN BUG: answers nothing twice (sends queued in imsg at the crash are repeated)', () => {
+    expect(accounting.doubled).toEqual([]);
+    expect(replies).toBe(TOTAL);
+  });
+});
