@@ -121,8 +121,9 @@ test('follows changes made elsewhere without a reload (pushed events)', async ({
   await expect(card.getByTestId('account-error')).toContainText('Fix: Upgrade imsg with `brew upgrade steipete/tap/imsg`');
   await gateway.simulate.imsg('default', 'working');
   await expect(card.getByTestId('account-state')).toHaveText('Listening', { timeout: 10_000 });
-  // The supervisor keeps `lastError` as history after a recovery, so the card still shows the old
-  // failure under "Listening" (reported to the lead: clear it on recovery, or label it as past).
+  // The old failure stays visible as history, no longer as a problem with a fix.
+  await expect(card.getByTestId('account-error')).toContainText("Recovered from: imsg CLI does not support 'rpc' subcommand");
+  await expect(card.getByTestId('account-error')).not.toContainText('Fix:');
 });
 
 test('a wrong token shows a clear error, and pasting the right one connects', async ({ page }) => {

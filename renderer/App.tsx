@@ -202,7 +202,13 @@ function AccountCard({ account, now }: { account: AccountHealth; now: number }) 
           {account.pid ? ` (pid ${account.pid})` : ''}
         </dd>
       </dl>
-      {account.lastError ? (
+      {account.lastError && account.state === 'listening' ? (
+        // The supervisor keeps the last error as history; once the account listens again it is
+        // context ("why did it restart?"), not a problem to fix.
+        <p className="note" data-testid="account-error">
+          Recovered from: {account.lastError.message} ({ago(account.lastError.at, now)})
+        </p>
+      ) : account.lastError ? (
         <div className={account.lastError.fatal ? 'error' : 'warning'} data-testid="account-error">
           <p>
             <strong>{account.lastError.fatal ? 'Failed' : 'Last error'}:</strong> {account.lastError.message}

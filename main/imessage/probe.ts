@@ -328,7 +328,15 @@ export async function probeAndConnect(options: ProbeAndConnectOptions): Promise<
   const executable = binary.path;
   checks.push({ id: 'binary', ok: true, detail: executable === options.cliPath ? `found ${executable}` : `found ${options.cliPath} at ${executable}` });
 
-  // 2. Version (best effort) and rpc support, in parallel: both are quick one-shot commands.
+  // 2. Version (best effort) and rpc support, and 3. the rpc process itself, all at once: each is
+  // a process start (tens of milliseconds for a native imsg, more through SSH), and start-up time is
+  // a product goal. If the cheap checks fail, the speculatively started rpc process is stopped.
+  const clientOptions = options.client ?? {};
+  const client = new ImsgRpcClient({ ...clientOptions, logger: clientOptions.logger ?? log, cliPath: executable, ...(options.dbPath ? { dbPath: options.dbPath } : {}), env });
+  const clientStarted = client.start().then(
+    () => true,
+    () => false,
+  );
   if (!options.skipCliChecks) {
     const stepMs = Math.min(timeoutMs, CLI_STEP_MAX_MS);
     const [version, help] = await Promise.all([runCommand(executable, ['--version'], env, stepMs), runCommand(executable, ['rpc', '--help'], env, stepMs)]);
@@ -336,15 +344,14 @@ export async function probeAndConnect(options: ProbeAndConnectOptions): Promise<
     const rpcSupport = checkRpcHelp(help, ctx);
     const { failure, ...check } = rpcSupport;
     checks.push(check);
-    if (failure) return { result: finish(failure) };
+    if (failure) {
+      if (await clientStarted) await client.stop();
+      return { result: finish(failure) };
+    }
   }
 
   // 3. chat.db and the rpc loop: `chats.list {limit:1}` is the cheapest real request.
-  const clientOptions = options.client ?? {};
-  const client = new ImsgRpcClient({ ...clientOptions, logger: clientOptions.logger ?? log, cliPath: executable, ...(options.dbPath ? { dbPath: options.dbPath } : {}), env });
-  try {
-    await client.start();
-  } catch {
+  if (!(await clientStarted)) {
     const info = await client.waitForExit();
     return { result: fail(classifyExit(info, ctx)) };
   }

@@ -3,6 +3,7 @@
 // connection attempts, oversized and binary frames. All must be rejected, and the gateway must
 // stay responsive throughout: the owner's connected client keeps getting answers and messages
 // keep being answered. (control-server.test.ts covers the same rules in-process, in detail.)
+import { request } from 'node:http';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTROL_PROTOCOL_VERSION, MAX_FRAME_BYTES } from '../../contract/gateway-api';
@@ -67,10 +68,16 @@ function attempt(options: { headers?: Record<string, string>; frames?: (string |
 const connectFrame = (withToken: string | undefined) =>
   JSON.stringify({ type: 'req', id: '1', method: 'connect', params: { ...(withToken === undefined ? {} : { token: withToken }), client: { name: 'attacker' }, protocol: CONTROL_PROTOCOL_VERSION } });
 
-async function httpStatus(path: string, headers: Record<string, string> = {}): Promise<number> {
-  const response = await fetch(`http://127.0.0.1:${port}${path}`, { headers });
-  await response.arrayBuffer();
-  return response.status;
+/** node:http rather than fetch, which does not let a caller set the Host header. */
+function httpStatus(path: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 describe('control API of a running gateway under hostile clients', () => {
