@@ -181,6 +181,15 @@ describe('chunkText properties', () => {
     );
   });
 
+  it('keeps a ZWJ emoji whole when an internal piece boundary falls inside its surrogate pair', () => {
+    // Regression: pieces are 1024 code units; the high surrogate of 👧 sits at offset 1023.
+    const family = '👨‍👩‍👧';
+    const text = `${'a'.repeat(1017)}${family}b`;
+    expect(text.charCodeAt(1023)).toBe(0xd83d);
+    expect(chunkText(text, { limit: 1 })).toContain(family);
+    expect(tornGraphemes(text, chunkText(text, { limit: 1 }))).toBe(false);
+  });
+
   it('holds for long texts too (segmented in pieces internally)', () => {
     const longText = fc.array(piece, { minLength: 300, maxLength: 900 }).map((parts) => parts.join(''));
     fc.assert(

@@ -49,13 +49,18 @@ function graphemeBoundaries(text: string): number[] {
   const bounds: number[] = [];
   // Intl.Segmenter gets quadratic on long strings (100 KB takes seconds in Node 20), so it runs
   // on pieces of about PIECE code units. A piece always starts at a known boundary; UAX #29 rules
-  // only look back within the current cluster and one character ahead, so every boundary a piece
-  // reports before its end is exact, and the piece's last cluster is re-read with the next piece.
+  // only look back within the current cluster and one code point ahead, so every boundary a piece
+  // reports before its end is exact (given the piece ends on a whole code point), and the piece's
+  // last cluster is re-read with the next piece.
   const PIECE = 1024;
   let from = 0;
   let size = PIECE;
   while (from < text.length) {
-    const to = Math.min(text.length, from + size);
+    let to = Math.min(text.length, from + size);
+    // Never end a piece between the halves of a surrogate pair: the segmenter would see a lone
+    // surrogate and report a false boundary before it (e.g. inside a ZWJ emoji sequence).
+    const lastUnit = text.charCodeAt(to - 1);
+    if (to < text.length && lastUnit >= 0xd800 && lastUnit <= 0xdbff) to -= 1;
     const piece = text.slice(from, to);
     const starts: number[] = [];
     if (/^[\x00-\x7f]*$/.test(piece)) {
