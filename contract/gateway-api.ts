@@ -100,7 +100,10 @@ export interface GatewayStatus {
   stateDir: string;
   /** Error of the last config reload that was rejected (the gateway keeps the last good config). */
   configError: string | null;
-  /** "anthropic/claude-…" or null when no model is configured (messages are logged, not answered). */
+  /**
+   * "anthropic/claude-…" or null when no model is configured (messages are logged, not answered).
+   * In demo mode without a model: DEMO_ECHO_MODEL, the built-in stand-in that echoes messages.
+   */
   model: string | null;
   modelError: string | null;
   accounts: AccountHealth[];
@@ -209,6 +212,33 @@ export interface SendMessageResult {
   messageIds: string[];
 }
 
+/**
+ * `status.model` of a demo gateway without a configured model: a built-in stand-in (not an AI)
+ * answers `Demo assistant (no AI model configured): you said "…"` so pairing → approve → reply can
+ * be tried end to end. A gateway outside demo mode never reports it.
+ */
+export const DEMO_ECHO_MODEL = 'demo/echo';
+
+/** Demo mode: a message the gateway sent on the simulated Mac (read from the simulated chat.db). */
+export interface DemoSentMessage {
+  /** chat.db ROWID of the outgoing row. */
+  rowid: number;
+  /** The recipient's handle in a 1:1 chat, `chat_id:<id>` in a group. */
+  to: string;
+  text: string;
+  /** ISO time. */
+  createdAt: string;
+}
+
+/** Demo mode: a message "received" on the simulated Mac, as if `from` had texted it. */
+export interface DemoInjectParams {
+  /** The sender: a phone number (`+15555550123`) or an email address. */
+  from: string;
+  text: string;
+  /** Deliver into this group chat (chat ROWID; created with `name` if it does not exist). */
+  group?: { id: number; name?: string };
+}
+
 /** Request → response shapes of every control API method. */
 export interface ControlMethods {
   connect: {
@@ -234,6 +264,10 @@ export interface ControlMethods {
   'config.patch': { params: { patch: Record<string, unknown> }; result: { path: string; config: unknown } };
   'logs.tail': { params: { limit?: number }; result: { records: LogRecord[] } };
   'gateway.restart': { params: Record<string, never>; result: { restarting: true } };
+  /** Demo mode only (else `unavailable`): writes an inbound message into the simulated chat.db. */
+  'demo.inject': { params: DemoInjectParams; result: { rowid: number } };
+  /** Demo mode only (else `unavailable`): the last `limit` (default 20) messages sent, oldest first. */
+  'demo.sent': { params: { limit?: number }; result: { messages: DemoSentMessage[] } };
 }
 
 export type ControlMethod = keyof ControlMethods;

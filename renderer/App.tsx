@@ -1,10 +1,34 @@
-// The gateway status page: connection, gateway facts, one card per iMessage account, and the
-// pending pairing requests with Approve / Deny.
+// The gateway status page: connection, gateway facts, one card per iMessage account, the
+// pending pairing requests with Approve / Deny, and the access log (why a message was or was not
+// answered). In demo mode also the "Simulated Messages" panel: receive a message as someone else
+// and see what the gateway sent back.
 import { useEffect, useState, type FormEvent } from 'react';
 import { useStore } from 'zustand';
-import type { AccountHealth, ChannelState, GatewayStatus, PairingRequest } from '../contract/gateway-api';
-import { ago, countdown, localTime } from './format';
+import {
+  DEMO_ECHO_MODEL,
+  type AccessDecision,
+  type AccessLogEntry,
+  type AccountHealth,
+  type ChannelState,
+  type DemoInjectParams,
+  type GatewayStatus,
+  type PairingRequest,
+} from '../contract/gateway-api';
+import { ago, clockTime, countdown, localTime } from './format';
 import type { GatewayLink, UiState } from './store';
+
+/** How often the demo panel re-reads the sent messages while the page is visible. */
+const DEMO_SENT_POLL_MS = 3_000;
+/** The sender the demo form starts with (any phone number or email address works). */
+const DEMO_DEFAULT_SENDER = '+15555550123';
+
+const DECISION_LABELS: Record<AccessDecision, string> = {
+  accepted: 'Accepted',
+  rejected: 'Rejected',
+  pairing: 'Pairing',
+  skipped: 'Skipped',
+  dropped: 'Dropped',
+};
 
 const STATE_LABELS: Record<ChannelState, string> = {
   stopped: 'Stopped',
@@ -41,8 +65,10 @@ export function App({ link }: { link: GatewayLink }) {
       {status && connection !== 'no-token' && connection !== 'unauthorized' ? (
         <main className={connection === 'connected' ? '' : 'stale'}>
           <GatewayFacts status={status} />
+          {status.demo ? <SimulatedMessages link={link} status={status} /> : null}
           <Accounts accounts={status.accounts} now={now} />
           <PairingRequests link={link} now={now} />
+          <AccessLog link={link} />
         </main>
       ) : null}
     </div>
@@ -136,7 +162,11 @@ function GatewayFacts({ status }: { status: GatewayStatus }) {
         <dt>PID</dt>
         <dd>{status.pid}</dd>
         <dt>Model</dt>
-        <dd>{status.model ?? 'none configured (messages are logged, not answered)'}</dd>
+        <dd>
+          {status.model === DEMO_ECHO_MODEL
+            ? `${DEMO_ECHO_MODEL}: the demo assistant, a stand-in that echoes messages (not an AI; no model is configured)`
+            : (status.model ?? 'none configured (messages are logged, not answered)')}
+        </dd>
         <dt>Config</dt>
         <dd>
           <code>{status.configPath}</code>
@@ -296,6 +326,161 @@ function RequestRow({ request, busy, link, now }: { request: PairingRequest; bus
           {busy === 'deny' ? 'Denying…' : 'Deny'}
         </button>
       </td>
+    </tr>
+  );
+}
+
+function SimulatedMessages({ link, status }: { link: GatewayLink; status: GatewayStatus }) {
+  const sent = useStore(link.store, (s) => s.demoSent);
+  const busy = useStore(link.store, (s) => s.demoBusy);
+  const notice = useStore(link.store, (s) => s.demoNotice);
+  const [from, setFrom] = useState(DEMO_DEFAULT_SENDER);
+  const [text, setText] = useState('');
+  const [groupId, setGroupId] = useState('');
+  const [groupName, setGroupName] = useState('');
+  const [formError, setFormError] = useState<string | null>(null);
+
+  // Replies are also picked up on health/access-log events; polling covers anything in between.
+  useEffect(() => {
+    link.refreshDemoSent();
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') link.refreshDemoSent();
+    }, DEMO_SENT_POLL_MS);
+    return () => clearInterval(timer);
+  }, [link]);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const params: DemoInjectParams = { from: from.trim(), text };
+    if (groupId.trim()) {
+      const id = Number(groupId);
+      if (!Number.isInteger(id) || id < 1) {
+        setFormError('The group chat id is a whole number from 1 up (leave it empty for a 1:1 message).');
+        return;
+      }
+      params.group = groupName.trim() ? { id, name: groupName.trim() } : { id };
+    } else if (groupName.trim()) {
+      setFormError('Give the group chat id too, or clear the group name for a 1:1 message.');
+      return;
+    }
+    setFormError(null);
+    if (await link.receiveDemoMessage(params)) setText('');
+  };
+
+  return (
+    <section className="panel panel-demo" aria-labelledby="demo-title">
+      <div className="panel-head">
+        <h2 id="demo-title">Simulated Messages</h2>
+        <span className="badge badge-demo">Simulated — not real iMessages</span>
+      </div>
+      <p className="muted">
+        Demo mode: this gateway&apos;s Messages account is simulated. &ldquo;Receive message&rdquo; writes a message into the
+        simulated Mac&apos;s Messages database as if someone had texted it; the gateway handles it exactly like a real one
+        (pairing, policies, replies). Nothing is sent to a real phone.
+      </p>
+      {status.model === DEMO_ECHO_MODEL ? (
+        <p className="note" data-testid="demo-assistant-note">
+          Replies come from the demo assistant, a built-in stand-in that only echoes what was said (no AI model is
+          configured). For real replies, set <code>agents.defaults.model</code> in <code>{status.configPath}</code>.
+        </p>
+      ) : null}
+      <form className="demo-form" onSubmit={(event) => void submit(event)} aria-describedby="demo-form-help">
+        <div className="field">
+          <label htmlFor="demo-from">From</label>
+          <input id="demo-from" type="text" required maxLength={64} autoComplete="off" spellCheck={false} value={from} onChange={(e) => setFrom(e.target.value)} />
+        </div>
+        <div className="field field-wide">
+          <label htmlFor="demo-text">Message</label>
+          <textarea id="demo-text" required maxLength={4000} rows={2} placeholder="Hello Clawdbot!" value={text} onChange={(e) => setText(e.target.value)} />
+        </div>
+        <fieldset className="demo-group">
+          <legend>Group chat (optional)</legend>
+          <div className="field">
+            <label htmlFor="demo-group-id">Chat id</label>
+            <input id="demo-group-id" type="number" min={1} step={1} inputMode="numeric" value={groupId} onChange={(e) => setGroupId(e.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor="demo-group-name">Name</label>
+            <input id="demo-group-name" type="text" maxLength={100} value={groupName} onChange={(e) => setGroupName(e.target.value)} />
+          </div>
+        </fieldset>
+        <p id="demo-form-help" className="muted demo-help">
+          From: a phone number (+15555550123) or an email address. A stranger gets a pairing code first; approve it below.
+        </p>
+        <div className="demo-actions">
+          <button type="submit" className="primary" disabled={busy}>
+            {busy ? 'Receiving…' : 'Receive message'}
+          </button>
+        </div>
+      </form>
+      <div role="status" aria-live="polite" className={formError ? 'notice notice-error' : notice ? `notice notice-${notice.kind}` : 'notice'}>
+        {formError ?? notice?.text ?? ''}
+      </div>
+      <h3 id="demo-sent-title">Sent by the gateway (simulated)</h3>
+      {sent.length === 0 ? (
+        <p className="muted">Nothing sent yet.</p>
+      ) : (
+        <ol className="demo-sent" aria-labelledby="demo-sent-title">
+          {sent.map((message) => (
+            <li key={message.rowid} data-rowid={message.rowid}>
+              <span className="demo-sent-meta">
+                To {message.to} · <time dateTime={message.createdAt} title={localTime(message.createdAt)}>{clockTime(message.createdAt)}</time>
+              </span>
+              <span className="demo-sent-text">{message.text}</span>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+function AccessLog({ link }: { link: GatewayLink }) {
+  const entries = useStore(link.store, (s) => s.accessLog);
+  return (
+    <section className="panel" aria-labelledby="access-title">
+      <h2 id="access-title">Access log</h2>
+      <p className="muted">Why each incoming message was (or was not) handed to the assistant; newest first.</p>
+      {entries.length === 0 ? (
+        <p>No messages yet.</p>
+      ) : (
+        <table className="access-log" aria-labelledby="access-title">
+          <thead>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col">Sender</th>
+              <th scope="col">Decision</th>
+              <th scope="col">Reason</th>
+            </tr>
+          </thead>
+          <tbody>
+            {[...entries].reverse().map((entry, index) => (
+              <AccessRow key={`${entry.ts}-${entry.messageId ?? index}-${entry.sender}`} entry={entry} />
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function AccessRow({ entry }: { entry: AccessLogEntry }) {
+  const chat = entry.isGroup ? ` in ${entry.chatName ?? 'group'}${entry.chatId !== null ? ` (chat ${entry.chatId})` : ''}` : '';
+  return (
+    <tr data-decision={entry.decision}>
+      <td>
+        <time dateTime={entry.ts} title={localTime(entry.ts)}>
+          {clockTime(entry.ts)}
+        </time>
+      </td>
+      <td>
+        {entry.sender}
+        {chat}
+      </td>
+      <td>
+        <span className={`decision decision-${entry.decision}`}>{DECISION_LABELS[entry.decision]}</span>
+      </td>
+      <td>{entry.reason}</td>
     </tr>
   );
 }

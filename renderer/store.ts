@@ -3,7 +3,14 @@
 // `pairing` event). Actions go to the gateway; their effect shows up when it pushes the change.
 import { createStore } from 'zustand/vanilla';
 import { ControlClientError, createControlClient, type ControlClient } from '../contract/control-client';
-import type { GatewayStatus, PairingRequest } from '../contract/gateway-api';
+import type { AccessLogEntry, DemoInjectParams, DemoSentMessage, GatewayStatus, PairingRequest } from '../contract/gateway-api';
+
+/** Access log lines shown (newest kept). */
+export const ACCESS_LOG_SHOWN = 20;
+/** Sent messages shown in the demo panel. */
+export const DEMO_SENT_SHOWN = 20;
+/** Bursts of events (health, access log) cause one `demo.sent` read after this delay. */
+const DEMO_REFRESH_COALESCE_MS = 150;
 
 export type ConnectionState = 'no-token' | 'connecting' | 'connected' | 'unauthorized' | 'disconnected';
 
@@ -23,6 +30,13 @@ export interface UiState {
   /** Pairing codes with an approve/deny in flight. */
   busy: Record<string, 'approve' | 'deny'>;
   notice: Notice | null;
+  /** The latest access log lines, oldest first (ACCESS_LOG_SHOWN at most). */
+  accessLog: AccessLogEntry[];
+  /** Demo mode: what the gateway sent on the simulated Mac, oldest first. */
+  demoSent: DemoSentMessage[];
+  /** Demo mode: a "Receive message" in flight, and the outcome of the last one. */
+  demoBusy: boolean;
+  demoNotice: Notice | null;
 }
 
 export interface GatewayLink {
@@ -32,6 +46,10 @@ export interface GatewayLink {
   setToken(token: string): void;
   approve(code: string): Promise<void>;
   deny(code: string): Promise<void>;
+  /** Demo mode: a message "arrives" on the simulated Mac. Resolves true when it was written. */
+  receiveDemoMessage(params: DemoInjectParams): Promise<boolean>;
+  /** Demo mode: re-reads what the gateway sent (bursts of calls are coalesced). */
+  refreshDemoSent(): void;
   stop(): void;
 }
 
@@ -54,6 +72,10 @@ export function createUiStore() {
     requests: [],
     busy: {},
     notice: null,
+    accessLog: [],
+    demoSent: [],
+    demoBusy: false,
+    demoNotice: null,
   }));
 }
 
@@ -66,6 +88,7 @@ export function createGatewayLink(options: GatewayLinkOptions): GatewayLink {
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let retryDelay = retryMinMs;
   let stopped = false;
+  let demoRefreshTimer: ReturnType<typeof setTimeout> | undefined;
 
   function connect(): void {
     clearTimeout(retryTimer);
@@ -79,7 +102,15 @@ export function createGatewayLink(options: GatewayLinkOptions): GatewayLink {
     const current = createControlClient({ url: options.url, token, WebSocket: options.WebSocket, clientName: 'web-ui' });
     client = current;
 
-    current.on('health', (status) => store.setState({ status }));
+    current.on('health', (status) => {
+      store.setState({ status });
+      // A reply going out changes the account's lastOutboundAt: there may be a new sent message.
+      if (status.demo) refreshDemoSent();
+    });
+    current.on('accessLog', (entry) => {
+      store.setState((s) => ({ accessLog: [...s.accessLog, entry].slice(-ACCESS_LOG_SHOWN) }));
+      if (store.getState().status?.demo) refreshDemoSent();
+    });
     current.on('pairing', (event) => {
       if (event.kind !== 'requested') {
         // Drop the row at once; the list read below confirms it.
@@ -100,6 +131,8 @@ export function createGatewayLink(options: GatewayLinkOptions): GatewayLink {
         retryDelay = retryMinMs;
         store.setState({ connection: 'connected', problem: null, status: hello.status });
         void refreshRequests(current);
+        void refreshAccessLog(current);
+        if (hello.status.demo) refreshDemoSent();
       },
       (error: unknown) => {
         if (client !== current) return;
@@ -132,6 +165,54 @@ export function createGatewayLink(options: GatewayLinkOptions): GatewayLink {
       if (client === current) store.setState({ requests });
     } catch {
       // Disconnected meanwhile: the reconnect reads the list again.
+    }
+  }
+
+  async function refreshAccessLog(current: ControlClient): Promise<void> {
+    try {
+      const { entries } = await current.request('accessLog.tail', { limit: ACCESS_LOG_SHOWN });
+      if (client === current) store.setState({ accessLog: entries });
+    } catch {
+      // Disconnected meanwhile: the reconnect reads it again.
+    }
+  }
+
+  function refreshDemoSent(): void {
+    if (demoRefreshTimer !== undefined) return;
+    demoRefreshTimer = setTimeout(() => {
+      demoRefreshTimer = undefined;
+      const current = client;
+      if (!current || store.getState().connection !== 'connected') return;
+      current.request('demo.sent', { limit: DEMO_SENT_SHOWN }).then(
+        ({ messages }) => {
+          if (client === current) store.setState({ demoSent: messages });
+        },
+        () => {
+          // Disconnected, or not a demo gateway after all: the list stays as it was.
+        },
+      );
+    }, DEMO_REFRESH_COALESCE_MS);
+  }
+
+  async function receiveDemoMessage(params: DemoInjectParams): Promise<boolean> {
+    const current = client;
+    if (!current) {
+      store.setState({ demoNotice: { kind: 'error', text: 'Not connected to the gateway.' } });
+      return false;
+    }
+    store.setState({ demoBusy: true, demoNotice: null });
+    try {
+      const { rowid } = await current.request('demo.inject', params);
+      const where = params.group ? ` in group chat ${params.group.id}` : '';
+      store.setState({ demoNotice: { kind: 'ok', text: `Received from ${params.from}${where} (row ${rowid} of the simulated chat.db). The access log below shows what the gateway did with it.` } });
+      refreshDemoSent();
+      return true;
+    } catch (error) {
+      const { message, fix } = describe(error);
+      store.setState({ demoNotice: { kind: 'error', text: fix ? `${message} ${fix}` : message } });
+      return false;
+    } finally {
+      store.setState({ demoBusy: false });
     }
   }
 
@@ -169,9 +250,12 @@ export function createGatewayLink(options: GatewayLinkOptions): GatewayLink {
     },
     approve: (code) => decide('approve', code),
     deny: (code) => decide('deny', code),
+    receiveDemoMessage,
+    refreshDemoSent,
     stop() {
       stopped = true;
       clearTimeout(retryTimer);
+      clearTimeout(demoRefreshTimer);
       client?.close();
     },
   };

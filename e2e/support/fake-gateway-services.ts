@@ -197,6 +197,17 @@ export function createFakeGatewayServices(options: FakeServicesOptions): FakeGat
       record('gateway.restart', params);
       return { restarting: true };
     },
+    // Demo methods: recorded only (the real ones are tested against the real gateway).
+    async 'demo.inject'(params) {
+      record('demo.inject', params);
+      if (!options.demo) throw new GatewayError('unavailable', 'demo.inject is only available in demo mode');
+      return { rowid: calls.filter((call) => call.method === 'demo.inject').length };
+    },
+    async 'demo.sent'(params) {
+      record('demo.sent', params);
+      if (!options.demo) throw new GatewayError('unavailable', 'demo.sent is only available in demo mode');
+      return { messages: [] };
+    },
     on(event, listener) {
       let set = listeners.get(event);
       if (!set) {

@@ -18,6 +18,7 @@ import {
 import { createAnthropicProvider } from './providers/anthropic';
 import { ModelError, type ModelErrorKind } from './providers/errors';
 import { DEFAULT_HTTP_OPTIONS, type HttpOptions } from './providers/http';
+import { nodeHttpFetch } from './providers/node-http-fetch';
 import { createOpenAiProvider } from './providers/openai';
 import type { ChatTurn, ImageInput, ModelProvider } from './providers/types';
 import { createSessionStore, sessionKeyFor, trimToUserTurns, type SessionStore, type SessionTarget, type TranscriptTurn } from './sessions';
@@ -158,7 +159,7 @@ export function createAgent(options: CreateAgentOptions): Agent {
       ...DEFAULT_HTTP_OPTIONS,
       ...(settings.requestTimeoutMs === undefined ? {} : { timeoutMs: settings.requestTimeoutMs }),
       ...options.http,
-      fetch: options.fetch ?? globalThis.fetch,
+      fetch: options.fetch ?? nodeHttpFetch,
       onRetry: ({ attempt, delayMs, reason }) => logger.warn('model request failed; retrying', { model: model.ref, attempt, delayMs, reason }),
     };
     return model.api === 'anthropic-messages' ? createAnthropicProvider(model, http) : createOpenAiProvider(model, http);

@@ -44,6 +44,31 @@ const sendParams = z
     message: 'give text, media, or both',
   });
 
+function isPhoneOrEmail(value: string): boolean {
+  if (/^\+?[0-9 ().-]+$/.test(value)) return value.replace(/\D/g, '').length >= 3;
+  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value);
+}
+
+// Demo mode's "receive a message" form: the sender must look like what Messages would show (a
+// phone number or an email address), so the pairing flow behaves as it does for real senders.
+const demoSender = z
+  .string()
+  .trim()
+  .min(1, 'give the sender, e.g. +15555550123 or someone@example.com')
+  .max(64)
+  .refine(isPhoneOrEmail, 'the sender must be a phone number (e.g. +15555550123) or an email address');
+
+const demoInjectParams = z.strictObject({
+  from: demoSender,
+  text: z.string().max(4000).refine((t) => t.trim().length > 0, 'the message is empty'),
+  group: z
+    .strictObject({
+      id: z.int().min(1).max(2 ** 31 - 1),
+      name: z.string().trim().min(1).max(100).optional(),
+    })
+    .optional(),
+});
+
 export const PARAM_SCHEMAS: { [M in ServiceMethod]: z.ZodType<ControlParams<M>, unknown> } = {
   status: empty,
   'channels.probe': z.strictObject({ accountId: accountId.optional() }),
@@ -59,6 +84,8 @@ export const PARAM_SCHEMAS: { [M in ServiceMethod]: z.ZodType<ControlParams<M>, 
   'config.patch': z.strictObject({ patch: z.record(z.string(), z.unknown()) }),
   'logs.tail': z.strictObject({ limit: limit.optional() }),
   'gateway.restart': empty,
+  'demo.inject': demoInjectParams,
+  'demo.sent': z.strictObject({ limit: z.int().min(1).max(100).optional() }),
 };
 
 /** `params.code: a pairing code is …; params.notify: expected boolean` */

@@ -10,12 +10,20 @@
 //
 // The wrapper script is the account's `cliPath`, so the CLI's direct commands (`channels status
 // --probe`, `message` without a gateway) reach the simulator with the same settings as the gateway.
-// There is deliberately no fake model: without a configured model, messages are logged (access
-// log, gateway log) but not answered, exactly as in the real product; configure one to get replies.
+//
+// From the web UI, `demo.inject` / `demo.sent` (DemoMessages below) write "received" messages into
+// the simulated chat.db and read back what the gateway sent, so no shell command is needed.
+// Without a configured model, the demo's agent answers with the built-in demo assistant (a
+// labelled stand-in that echoes, agent/providers/demo-echo.ts) so pairing → approve → reply can be
+// tried end to end; a configured model always wins, and outside demo mode the stand-in never runs.
 import { execFile } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DEMO_ECHO_MODEL, type DemoInjectParams, type DemoSentMessage } from '../../contract/gateway-api';
+import { shapeReply, type Agent, type AgentStatus } from '../agent/agent';
+import { createDemoEchoProvider } from '../agent/providers/demo-echo';
+import type { ModelProvider } from '../agent/providers/types';
 import { parseConfigText, readConfigText } from '../config/load';
 import { CONFIG_FILE_NAME, STATE_DIR_ENV, type Env } from '../config/paths';
 import { writeFileAtomic } from '../util/atomic-file';
@@ -51,8 +59,14 @@ export interface DemoSetup {
   injectCommand(from?: string, text?: string): string;
   /** A copy-pasteable shell command that lists what the gateway sent. */
   sentCommand(): string;
-  /** The startup banner (what this is, how to send it a message, how to get replies). */
+  /** The simulated Mac's messages, for the control API's `demo.inject` / `demo.sent`. */
+  messages: DemoMessages;
+  /**
+   * The startup banner (what this is, how to send it a message, how to get replies).
+   * `modelConfigured`: a real model is configured (false when the demo assistant stands in).
+   */
   banner(options: { modelConfigured: boolean }): string[];
+  /** Closes the simulated chat.db and removes a temporary state dir. */
   cleanup(): Promise<void>;
 }
 
@@ -106,6 +120,8 @@ export async function prepareDemo(options: DemoOptions = {}): Promise<DemoSetup>
   const injectCommand = (from = DEMO_SENDER, text = 'Hello Clawdbot!') => shellCommand([simulatorPath, 'sim', 'inject', '--db', dbPath, '--from', from, '--text', text]);
   const sentCommand = () => shellCommand([simulatorPath, 'sim', 'sent', '--db', dbPath, '--text']);
 
+  const messages = createDemoMessages(dbPath);
+
   return {
     stateDir,
     configPath,
@@ -115,10 +131,12 @@ export async function prepareDemo(options: DemoOptions = {}): Promise<DemoSetup>
     cliPath,
     injectCommand,
     sentCommand,
+    messages,
     banner({ modelConfigured }) {
       const lines = [
         'DEMO MODE: a simulated Messages account (imsg simulator); no real iMessages are read or sent.',
         `  State dir: ${stateDir}${temporary ? ' (temporary: removed when the gateway stops; set CLAWDBOT_STATE_DIR to keep it)' : ''}`,
+        '  In the web UI, the "Simulated Messages" panel receives messages as someone else and shows the replies.',
         '  Receive a message as someone else (run in another terminal):',
         `    ${injectCommand()}`,
         '  See what the gateway sent:',
@@ -128,15 +146,132 @@ export async function prepareDemo(options: DemoOptions = {}): Promise<DemoSetup>
       ];
       if (!modelConfigured) {
         lines.push(
-          '  No model is configured: messages are logged (gateway log, web UI access log) but not answered.',
-          `  To get replies, set agents.defaults.model (e.g. "anthropic/claude-opus-4-5") in ${configPath} and export ANTHROPIC_API_KEY.`,
+          `  No model is configured: messages are logged and answered by the demo assistant (${DEMO_ECHO_MODEL}), a built-in`,
+          '  stand-in, not an AI: it replies "Demo assistant (no AI model configured): you said …".',
+          `  For real replies, set agents.defaults.model (e.g. "anthropic/claude-opus-4-5") in ${configPath} and export ANTHROPIC_API_KEY.`,
         );
       }
       return lines;
     },
     async cleanup() {
+      messages.close();
       if (temporary) await fs.rm(stateDir, { recursive: true, force: true });
     },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The simulated Mac's messages (control API `demo.inject` / `demo.sent`)
+// ---------------------------------------------------------------------------------------------
+
+/** Sent messages kept in memory for `demo.sent` (its largest `limit`). */
+export const DEMO_SENT_KEPT = 100;
+
+export interface DemoMessages {
+  /** Writes an inbound row the way Messages.app does; the gateway's imsg watch picks it up. */
+  inject(params: DemoInjectParams): Promise<{ rowid: number }>;
+  /** The last `limit` messages the gateway sent (is_from_me rows), oldest first. */
+  recentSent(limit: number): Promise<DemoSentMessage[]>;
+  close(): void;
+}
+
+/** A demo request the simulated Messages.app refuses (e.g. a group id that is a 1:1 chat). */
+export class DemoInputError extends Error {
+  override readonly name = 'DemoInputError';
+}
+
+type SimLib = typeof import('../../e2e/imsg-sim/lib');
+type SimDbInstance = import('../../e2e/imsg-sim/lib').SimDb;
+
+/**
+ * Reads and writes the simulated chat.db through the simulator's library, in this process. The
+ * library (and better-sqlite3, a native dev dependency) is loaded on the first call, so a
+ * gateway that never serves these methods never loads it. Sent rows are read incrementally (only
+ * rows after the last one seen), so polling `demo.sent` stays cheap however long the demo runs.
+ */
+export function createDemoMessages(dbPath: string): DemoMessages {
+  let opening: Promise<SimDbInstance> | undefined;
+  let db: SimDbInstance | undefined;
+  let lib: SimLib | undefined;
+  let closed = false;
+  let recent: DemoSentMessage[] = [];
+  let lastSeenRowid = 0;
+
+  function open(): Promise<SimDbInstance> {
+    if (closed) return Promise.reject(new Error('the demo has stopped'));
+    opening ??= import('../../e2e/imsg-sim/lib').then(
+      (loaded) => {
+        if (closed) throw new Error('the demo has stopped');
+        lib = loaded;
+        db = loaded.SimDb.open(dbPath);
+        return db;
+      },
+      (error: unknown) => {
+        opening = undefined;
+        throw error;
+      },
+    );
+    return opening;
+  }
+
+  return {
+    async inject({ from, text, group }) {
+      const sim = await open();
+      try {
+        const { rowid } = sim.inject({ from, text, ...(group ? { group: { id: group.id, ...(group.name ? { name: group.name } : {}) } } : {}) });
+        return { rowid };
+      } catch (error) {
+        // The simulator's own refusals are about the request; anything else (SQLite) is not.
+        if (lib && error instanceof lib.SimDbError) throw new DemoInputError(error.message);
+        throw error;
+      }
+    },
+    async recentSent(limit) {
+      const sim = await open();
+      const fresh = sim.sent({ sinceRowid: lastSeenRowid });
+      if (fresh.length > 0) {
+        lastSeenRowid = fresh[fresh.length - 1]!.rowid;
+        const mapped = fresh.map((row) => ({ rowid: row.rowid, to: row.to ?? `chat_id:${row.chat_id}`, text: row.text, createdAt: row.created_at }));
+        recent = [...recent, ...mapped].slice(-DEMO_SENT_KEPT);
+      }
+      return recent.slice(-limit);
+    },
+    close() {
+      closed = true;
+      db?.close();
+      db = undefined;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The demo assistant
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The demo's agent: `agent` itself once a model is configured; until then, replies come from the
+ * demo assistant (default: the echo stand-in) and `status.model` is DEMO_ECHO_MODEL. Decided per
+ * call, so adding a model to the config (hot reload) switches to it at once. Only a configured
+ * model at all takes over: a model that is configured but broken keeps showing its error.
+ */
+export function withDemoAssistant(agent: Agent, provider: ModelProvider = createDemoEchoProvider()): Agent {
+  const standsIn = () => agent.status.model === null;
+  const standInStatus: AgentStatus = { configured: true, model: DEMO_ECHO_MODEL, reason: null, lastError: null };
+  return {
+    get settings() {
+      return agent.settings;
+    },
+    get status() {
+      return standsIn() ? { ...standInStatus } : agent.status;
+    },
+    sessionKey: (target) => agent.sessionKey(target),
+    async reply(request) {
+      if (!standsIn()) return agent.reply(request);
+      const { text } = await provider.complete({ system: '', turns: [{ role: 'user', text: request.envelope }] }, request.signal);
+      return shapeReply(text, agent.settings.responsePrefix);
+    },
+    reconfigure: (config, env) => agent.reconfigure(config, env),
+    close: () => agent.close(),
   };
 }
 

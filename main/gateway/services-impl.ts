@@ -19,6 +19,7 @@ import { ImessageSendError } from '../imessage/outbound';
 import { APPROVED_NOTICE, formatUnknownCode } from '../pairing/messages';
 import { PairingStoreError, type PairingStore } from '../pairing/store';
 import type { LogHub } from '../util/logger';
+import { DemoInputError, type DemoMessages } from './demo';
 import { GatewayError, type EventListener, type GatewayServices } from './services';
 
 export interface GatewayParts {
@@ -34,6 +35,8 @@ export interface GatewayParts {
   /** Checks the config, then restarts the gateway in-process shortly after answering. */
   requestRestart(): Promise<void>;
   env: NodeJS.ProcessEnv;
+  /** Demo mode: the simulated Mac's messages (`demo.inject`, `demo.sent`); null otherwise. */
+  demo?: DemoMessages | null;
 }
 
 export interface GatewayServicesImpl extends GatewayServices {
@@ -43,6 +46,8 @@ export interface GatewayServicesImpl extends GatewayServices {
 }
 
 const UNKNOWN_CODE_FIX = 'List pending requests with `clawdbot pairing list imessage` (codes expire after 1 hour).';
+const DEMO_ONLY_FIX = 'Start a demo gateway to try it: `clawdbot gateway --demo` (or `npm start` on a machine without imsg).';
+const DEFAULT_DEMO_SENT_LIMIT = 20;
 
 export function createGatewayServices(parts: GatewayParts): GatewayServicesImpl {
   const listeners = new Map<ControlEvent, Set<(payload: never) => void>>();
@@ -79,6 +84,20 @@ export function createGatewayServices(parts: GatewayParts): GatewayServicesImpl 
       const message = error instanceof Error ? error.message : String(error);
       parts.logs.logger('gateway').warn(`pairing: could not notify ${request.id} of the approval: ${message}`);
       return { notified: false, notifyError: message };
+    }
+  }
+
+  /** Runs a demo method; refused outside demo mode before anything (the simulator) is loaded. */
+  async function demoCall<T>(method: string, work: (demo: DemoMessages) => Promise<T>): Promise<T> {
+    const demo = parts.demo;
+    if (!demo) throw new GatewayError('unavailable', `${method} is only available in demo mode`, DEMO_ONLY_FIX);
+    try {
+      return await work(demo);
+    } catch (error) {
+      if (error instanceof DemoInputError) throw new GatewayError('bad_request', `${method}: ${error.message}`);
+      // The simulated chat.db is missing, locked or damaged: nothing the request itself got wrong.
+      const message = error instanceof Error ? error.message : String(error);
+      throw new GatewayError('unavailable', `${method}: the simulated Messages database could not be used: ${message}`, 'Restart the demo gateway (a temporary demo starts from a fresh database).');
     }
   }
 
@@ -164,6 +183,12 @@ export function createGatewayServices(parts: GatewayParts): GatewayServicesImpl 
         throw error;
       }
       return { restarting: true };
+    },
+    async 'demo.inject'(params) {
+      return demoCall('demo.inject', (demo) => demo.inject(params));
+    },
+    async 'demo.sent'({ limit }) {
+      return demoCall('demo.sent', async (demo) => ({ messages: await demo.recentSent(limit ?? DEFAULT_DEMO_SENT_LIMIT) }));
     },
     on(event, listener) {
       let set = listeners.get(event);

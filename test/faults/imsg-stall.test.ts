@@ -12,6 +12,7 @@ import { startGateway, type GatewayHandle } from '../../main/gateway/start';
 import { isAlive, waitFor, workspace, type Workspace } from '../gateway/harness';
 import { startFakeModelServer, type FakeModelServer } from '../support/fake-model-server';
 import { modelConfig, sleep } from './gateway-kit';
+import { inject } from '../support/sim-inject';
 
 const TIMINGS = {
   requestTimeoutMs: 500,
@@ -67,7 +68,7 @@ describe('imsg stalls', () => {
     expect(back.lastError?.message).toBe('watch.subscribe failed: imsg rpc timeout (watch.subscribe): imsg did not answer');
     expect(logs.some((line) => /rpc backing off \(retry in .*\): watch\.subscribe failed: imsg rpc timeout/.test(line))).toBe(true);
     // Works after the restart.
-    const row = ws!.sim.inject({ from: '+15555550001', text: 'after the stall #1#' });
+    const row = await inject(ws!.sim, { from: '+15555550001', text: 'after the stall #1#' });
     await waitFor('the reply', () => ws!.sent(row.rowid).length === 1, 5000);
   });
 
@@ -75,7 +76,7 @@ describe('imsg stalls', () => {
     const { marker } = await start(STARTUP_REQUESTS);
     await waitFor('listening', () => account().state === 'listening', 5000);
     const stalledPid = account().pid!;
-    const row = ws!.sim.inject({ from: '+15555550002', text: 'during the stall #2#' });
+    const row = await inject(ws!.sim, { from: '+15555550002', text: 'during the stall #2#' });
     const back = await waitFor('a new imsg listening', () => (account().state === 'listening' && account().pid !== stalledPid ? account() : undefined), 5000);
     expect(existsSync(marker)).toBe(true);
     expect(back.restarts).toBe(1);
@@ -93,7 +94,7 @@ describe('imsg stalls', () => {
     await start(STARTUP_REQUESTS);
     await waitFor('listening', () => account().state === 'listening', 5000);
     const stalledPid = account().pid!;
-    const row = ws!.sim.inject({ from: '+15555550003', text: 'during the stall #3#' });
+    const row = await inject(ws!.sim, { from: '+15555550003', text: 'during the stall #3#' });
     await waitFor('a new imsg listening', () => account().state === 'listening' && account().pid !== stalledPid, 5000);
     await waitFor('the reply', () => ws!.sent(row.rowid).some((r) => r.text.includes('#3#')), 1500);
   });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, waitFor, type CliResult } from '../gateway/harness';
 import { sleep, startRig, type Rig } from './gateway-kit';
+import { inject } from '../support/sim-inject';
 
 interface PairingFile {
   version: number;
@@ -45,7 +46,7 @@ describe('pairing files under concurrent writers', () => {
   it('20 concurrent CLI approvals while the gateway writes new requests: nothing lost, valid JSON, 0600', async () => {
     const { ws } = rig;
     const base = ws.sim.maxRowid();
-    for (let n = 0; n < 3; n++) ws.sim.inject({ from: sender(n), text: 'hello?' });
+    for (let n = 0; n < 3; n++) await inject(ws.sim, { from: sender(n), text: 'hello?' });
     await waitFor('3 pending requests', () => existsSync(pairingPath()) && readPending().requests.length === 3);
     const codes = readPending().requests.map((r) => r.code);
 
@@ -53,7 +54,7 @@ describe('pairing files under concurrent writers', () => {
     const approvals: Promise<CliResult>[] = Array.from({ length: 20 }, (_, i) => runCli(['pairing', 'approve', 'imessage', codes[i % 3]!, '--json'], cliEnv, 30_000));
     // …while 6 more strangers write in, so the gateway creates requests as slots free up.
     await sleep(150);
-    for (let n = 3; n < 9; n++) ws.sim.inject({ from: sender(n), text: 'me too' });
+    for (let n = 3; n < 9; n++) await inject(ws.sim, { from: sender(n), text: 'me too' });
     const results = await Promise.all(approvals);
 
     const winners = results.filter((r) => r.code === 0);
@@ -95,7 +96,7 @@ describe('pairing files under concurrent writers', () => {
     expect(readdirSync(credentials).filter((name) => name.endsWith('.tmp') || name.endsWith('.lock'))).toEqual([]);
 
     // The approvals apply to the very next message (no reload).
-    const row = ws.sim.inject({ from: sender(1), text: 'approved now #1#' });
+    const row = await inject(ws.sim, { from: sender(1), text: 'approved now #1#' });
     await waitFor('the approved sender to get an answer', () => ws.sent(row.rowid).some((r) => r.text.includes('#1#')));
   }, 60_000);
 
@@ -103,7 +104,7 @@ describe('pairing files under concurrent writers', () => {
     const { ws } = rig;
     const garbage = '{"version":1,"requests":[{"id":"+1555… oops, cut off by a crash';
     writeFileSync(pairingPath(), garbage, { mode: 0o600 });
-    const row = ws.sim.inject({ from: sender(20), text: 'hello?' });
+    const row = await inject(ws.sim, { from: sender(20), text: 'hello?' });
     await waitFor('the corrupt file to be moved aside', () => readdirSync(credentials).some((name) => name.startsWith('imessage-pairing.json.corrupt-')));
     const aside = readdirSync(credentials).find((name) => name.startsWith('imessage-pairing.json.corrupt-'))!;
     expect(readFileSync(join(credentials, aside), 'utf8')).toBe(garbage);
@@ -115,7 +116,7 @@ describe('pairing files under concurrent writers', () => {
     expect(rig.gateway.stderr()).toMatch(/pairing store file was unreadable and has been moved aside/);
     expect(ws.sent(row.rowid)).toEqual([]); // no reply with a code that was never stored
 
-    const again = ws.sim.inject({ from: sender(21), text: 'hello?' });
+    const again = await inject(ws.sim, { from: sender(21), text: 'hello?' });
     await waitFor('a fresh request', () => readPending().requests.some((r) => r.id === sender(21)));
     await waitFor('its pairing reply', () => ws.sent(again.rowid).length === 1);
   }, 30_000);
@@ -125,7 +126,7 @@ describe('pairing files under concurrent writers', () => {
     const before = readAllowed();
     expect(before).toContain(sender(0));
     writeFileSync(allowPath(), 'not json at all', { mode: 0o600 });
-    const row = ws.sim.inject({ from: sender(0), text: 'still approved? #2#' });
+    const row = await inject(ws.sim, { from: sender(0), text: 'still approved? #2#' });
     await waitFor('the approved sender to be answered', () => ws.sent(row.rowid).some((r) => r.text.includes('#2#')));
     const health = await rig.account();
     expect(health.warnings.join('\n')).toMatch(/imessage-allowFrom\.json/);

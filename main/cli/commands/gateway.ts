@@ -1,5 +1,6 @@
 // `clawdbot gateway` (run in the foreground) and `clawdbot gateway restart` (through the control API).
 import { ControlClientError } from '../../../contract/control-client';
+import { DEMO_ECHO_MODEL } from '../../../contract/gateway-api';
 import { ConfigError } from '../../config/errors';
 import { PortInUseError } from '../../gateway/control-server';
 import { DemoSetupError } from '../../gateway/demo';
@@ -53,9 +54,10 @@ function printBanner(handle: GatewayHandle): void {
     `  Config:   ${handle.configPath}`,
     `  State:    ${handle.stateDir}`,
     ...status.accounts.map((account) => `  Account:  iMessage ${account.accountId}${account.simulated ? ' (simulated)' : ''}: ${account.state}`),
-    `  Model:    ${status.model ?? 'none configured (messages are logged, not answered)'}`,
+    `  Model:    ${status.model === DEMO_ECHO_MODEL ? `${DEMO_ECHO_MODEL} (demo assistant: a stand-in that echoes, not an AI)` : (status.model ?? 'none configured (messages are logged, not answered)')}`,
   ];
-  if (handle.demo) lines.push('', ...handle.demo.banner({ modelConfigured: status.model !== null && status.modelError === null }));
+  const realModel = status.model !== null && status.model !== DEMO_ECHO_MODEL;
+  if (handle.demo) lines.push('', ...handle.demo.banner({ modelConfigured: realModel && status.modelError === null }));
   lines.push('', 'Press Ctrl-C to stop.', '');
   process.stderr.write(`${lines.join('\n')}\n`);
 }
