@@ -30,6 +30,7 @@ import { compileMentionMatcher, type MentionMatcher } from './mention';
 import { ImessageSendError, sendImessage, type SendImessageResult } from './outbound';
 import { ConcurrencyLimit, DEFAULT_MAX_CONCURRENT_REPLIES, InboundPipeline } from './pipeline';
 import { probeImsg } from './probe';
+import { sendSurvivingRestarts } from './resend';
 import { resolveRemoteHost } from './remote-host';
 import { AccountSupervisor, type SupervisorHealth, type SupervisorTimings } from './supervisor';
 
@@ -315,7 +316,15 @@ export class ImessageChannel {
       logger,
       mention: this.mention,
       limit: this.limit,
-      send: (target, text): Promise<SendImessageResult> => sendImessage(supervisor!.rpc, pipeline.account, { target, text, stateDir: this.opts.stateDir, logger }),
+      send: (target, text): Promise<SendImessageResult> =>
+        sendSurvivingRestarts(text, {
+          target,
+          account: pipeline.account,
+          rpc: supervisor!.rpc,
+          send: (part) => sendImessage(supervisor!.rpc, pipeline.account, { target, text: part, stateDir: this.opts.stateDir, logger }),
+          waitUntilListening: (deadline) => waitUntilListening(supervisor!, deadline),
+          logger,
+        }),
       onOutbound: () => supervisor?.recordOutbound(),
       prepareAttachments: (message) => prepareInboundAttachments(message, pipeline.account, { stateDir: this.opts.stateDir, logger }),
       ...(this.opts.cli ? { cli: this.opts.cli } : {}),
@@ -325,7 +334,7 @@ export class ImessageChannel {
       account: slot.account,
       stateDir: this.opts.stateDir,
       logger,
-      handler: (message) => pipeline.handle(message),
+      handler: (message, context) => pipeline.handle(message, context),
       ...(this.opts.timings ? { timings: this.opts.timings } : {}),
       ...(this.opts.env ? { env: this.opts.env } : {}),
     });
@@ -533,4 +542,18 @@ function newerProbe(a: ProbeResult | null, b: ProbeResult | undefined): ProbeRes
   if (!b) return a;
   if (!a) return b;
   return Date.parse(b.at) >= Date.parse(a.at) ? b : a;
+}
+
+/**
+ * Waits until the account listens again. False when it stops or fails for good first (a fatal
+ * error, a stop, or the gateway shutting down), or when `deadline` passes.
+ */
+async function waitUntilListening(supervisor: AccountSupervisor, deadline: number): Promise<boolean> {
+  const settled = (state: ChannelState): boolean => state === 'listening' || state === 'stopped' || state === 'failed-fatal';
+  try {
+    const health = await supervisor.waitFor((h) => settled(h.state), Math.max(0, deadline - Date.now()));
+    return health.state === 'listening';
+  } catch {
+    return false;
+  }
 }

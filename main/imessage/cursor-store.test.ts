@@ -173,6 +173,60 @@ describe('CursorStore', () => {
     await again.close();
   });
 
+  it('a send started and not done before a crash leaves the row uncertain, with its fingerprint', async () => {
+    const store = await open();
+    for (const id of [20, 21, 22]) store.markStarted(id);
+    store.markSendStarted(20, 'ab12');
+    store.markDone(20);
+    store.markSendStarted(21, 'cd34');
+    store.markSendStarted(22); // no fingerprint
+    // No close: the gateway is killed here.
+    const again = await open();
+    expect(again.isUncertain(20)).toBe(false); // "s" then "d": answered and recorded
+    expect(again.isDone(20)).toBe(true);
+    expect(again.isUncertain(21)).toBe(true);
+    expect(again.uncertainFingerprint(21)).toBe('cd34');
+    expect(again.isUncertain(22)).toBe(true);
+    expect(again.uncertainFingerprint(22)).toBe('');
+    expect(again.uncertainFingerprint(20)).toBeUndefined();
+    expect(again.watermark).toBe(20);
+    // Handled again: markDone clears the uncertainty, also for the next load.
+    again.markStarted(21);
+    again.markDone(21);
+    expect(again.isUncertain(21)).toBe(false);
+    const third = await open();
+    expect(third.isUncertain(21)).toBe(false);
+    expect(third.isUncertain(22)).toBe(true);
+    await third.close();
+    await again.close();
+    await store.close();
+  });
+
+  it('keeps open send starts through compactions (they are not in the cursor file)', async () => {
+    const store = await open({ compactEvery: 2 });
+    for (const id of [30, 31, 32, 33]) store.markStarted(id);
+    store.markSendStarted(30, 'ee');
+    store.markDone(31);
+    store.markDone(32); // compaction: the journal holding "s 30" is rotated away
+    await store.flush();
+    expect(readFileSync(store.journalPath, 'utf8')).toBe('s 30 ee\n');
+    const again = await open(); // crash
+    expect(again.uncertainFingerprint(30)).toBe('ee');
+    // Its own load compaction must not drop it either.
+    const third = await open();
+    expect(third.isUncertain(30)).toBe(true);
+    await third.close();
+    await again.close();
+    await store.close();
+  });
+
+  it('rejects a fingerprint that is not lowercase hex (it goes into the journal line)', async () => {
+    const store = await open();
+    store.markStarted(5);
+    expect(() => store.markSendStarted(5, 'x y\nd 6')).toThrow(/lowercase hex/);
+    await store.close();
+  });
+
   it('keeps accounts apart', async () => {
     const a = await CursorStore.open({ stateDir, accountId: 'a' });
     const b = await CursorStore.open({ stateDir, accountId: 'b' });

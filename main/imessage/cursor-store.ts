@@ -12,9 +12,17 @@
 // per message. Now and then (and at close) the state is compacted into the cursor file with an
 // atomic write, and the journal restarts empty. Loading = cursor file, then journal replay.
 //
+// Sends: imsg reads its stdin to EOF, so a `send` written to it shortly before the gateway dies is
+// still executed, although its row is never marked done. The pipeline therefore journals "send
+// started" (with a fingerprint of the reply text) right before each send; a row with a start and no
+// completion at load time is *uncertain*: its reply may already be in the chat, and the pipeline
+// checks the chat before answering it again. Send starts of rows still open survive a compaction
+// (they are written again into the fresh journal).
+//
 // Files (0600, dir 0700), under `<stateDir>/imessage/`:
 //   <accountId>.cursor.json              {"version":1,"watermark":N|null,"doneAbove":[…],"updatedAt":…}
-//   <accountId>.cursor.journal           lines "d <rowid>" (done) and "b <rowid>" (first base)
+//   <accountId>.cursor.journal           lines "d <rowid>" (done), "b <rowid>" (first base) and
+//                                        "s <rowid> [<fingerprint>]" (reply send started)
 //   <accountId>.cursor.journal.old       the journal being compacted (exists only briefly)
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -86,6 +94,10 @@ export class CursorStore {
   private mark: number | null = null;
   private readonly doneAbove = new Set<number>();
   private readonly inFlight = new Set<number>();
+  /** Rows whose reply send started and that are not done yet → fingerprint of the reply ('' = none). */
+  private readonly sendStarted = new Map<number, string>();
+  /** Rows found send-started but not done at load: the previous run may have answered them. */
+  private readonly uncertain = new Set<number>();
   private journalFd: number | null = null;
   private uncompacted = 0;
   private compactTimer: NodeJS.Timeout | undefined;
@@ -144,6 +156,31 @@ export class CursorStore {
     this.append(`b ${rowid}\n`);
   }
 
+  /** The previous run started sending this row's reply and died before it was done. */
+  isUncertain(rowid: number): boolean {
+    return this.uncertain.has(rowid);
+  }
+
+  /**
+   * The fingerprint journaled with the uncertain row's send start (see pipeline replyFingerprint),
+   * '' when none was given, undefined when the row is not uncertain.
+   */
+  uncertainFingerprint(rowid: number): string | undefined {
+    return this.uncertain.has(rowid) ? this.sendStarted.get(rowid) ?? '' : undefined;
+  }
+
+  /**
+   * The reply to this row is about to be handed to imsg: journaled at once, so that a crash before
+   * markDone() leaves the row uncertain at the next load. `fingerprint` (lowercase hex) lets the
+   * next run recognise the reply in the chat.
+   */
+  markSendStarted(rowid: number, fingerprint = ''): void {
+    if (this.closed || this.isDone(rowid) || !isRowid(rowid)) return;
+    if (!FINGERPRINT.test(fingerprint)) throw new RangeError(`markSendStarted: fingerprint must be lowercase hex (got ${JSON.stringify(fingerprint)})`);
+    this.sendStarted.set(rowid, fingerprint);
+    this.append(sendStartedLine(rowid, fingerprint));
+  }
+
   /** A row was handed to the pipeline. */
   markStarted(rowid: number): void {
     if (this.closed || this.isDone(rowid)) return;
@@ -163,6 +200,8 @@ export class CursorStore {
       return;
     }
     this.inFlight.delete(rowid);
+    this.sendStarted.delete(rowid);
+    this.uncertain.delete(rowid);
     if (this.isDone(rowid)) return;
     if (this.mark === null) {
       this.mark = Math.max(0, rowid - 1);
@@ -232,6 +271,11 @@ export class CursorStore {
   private append(line: string): void {
     if (this.journalFd === null) return;
     this.dirty = true;
+    this.write(line);
+  }
+
+  private write(line: string): void {
+    if (this.journalFd === null) return;
     try {
       writeSync(this.journalFd, line);
     } catch (error) {
@@ -289,6 +333,9 @@ export class CursorStore {
       this.log.error('cursor: journal rotation failed', { error: (error as Error).message });
     } finally {
       this.journalFd = openJournal(this.journalPath);
+      // The cursor file does not hold send starts: carry the open ones into the fresh journal
+      // (not marked dirty: nothing to compact, they only matter after a crash).
+      for (const [rowid, fingerprint] of this.sendStarted) this.write(sendStartedLine(rowid, fingerprint));
     }
   }
 
@@ -323,6 +370,11 @@ export class CursorStore {
         if (lines) this.replay(lines);
       }
       if (this.report.badJournalLines > 0) this.log.warn('cursor: skipped unreadable journal lines', { count: this.report.badJournalLines });
+      for (const rowid of this.sendStarted.keys()) {
+        if (this.isDone(rowid)) this.sendStarted.delete(rowid);
+        else this.uncertain.add(rowid);
+      }
+      if (this.uncertain.size > 0) this.log.info('cursor: replies whose send was interrupted by the last exit will be checked before answering again', { rows: [...this.uncertain] });
     }
     this.journalFd = openJournal(this.journalPath);
     if (this.report.replayedJournalLines > 0) {
@@ -334,19 +386,23 @@ export class CursorStore {
   private replay(text: string): void {
     for (const line of text.split('\n')) {
       if (line === '') continue;
-      const match = /^([bd]) (\d+)$/.exec(line);
-      const rowid = match ? Number(match[2]) : NaN;
+      const match = /^(?:([bd]) (\d+)|s (\d+)(?: ([0-9a-f]{1,64}))?)$/.exec(line);
+      const rowid = match ? Number(match[2] ?? match[3]) : NaN;
       if (!match || !Number.isSafeInteger(rowid)) {
         this.report.badJournalLines += 1;
         continue;
       }
       this.report.replayedJournalLines += 1;
-      if (match[1] === 'b') {
+      if (match[3] !== undefined) {
+        // Cleared again by the row's "d" line if the run got that far.
+        if (!this.isDone(rowid)) this.sendStarted.set(rowid, match[4] ?? '');
+      } else if (match[1] === 'b') {
         if (this.mark === null) this.mark = rowid;
       } else if (!this.isDone(rowid)) {
         if (this.mark === null) this.mark = Math.max(0, rowid - 1);
         this.doneAbove.add(rowid);
       }
+      if (match[1] === 'd') this.sendStarted.delete(rowid);
     }
     this.foldContiguous();
   }
@@ -362,6 +418,12 @@ export class CursorStore {
       this.doneAbove.delete(this.mark);
     }
   }
+}
+
+const FINGERPRINT = /^[0-9a-f]{0,64}$/;
+
+function sendStartedLine(rowid: number, fingerprint: string): string {
+  return fingerprint ? `s ${rowid} ${fingerprint}\n` : `s ${rowid}\n`;
 }
 
 function openJournal(path: string): number {

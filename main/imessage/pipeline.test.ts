@@ -13,10 +13,12 @@ import type { ResolvedImessageAccount } from '../config/types';
 import { PairingStore } from '../pairing/store';
 import { createLogHub, type LogHub } from '../util/logger';
 import { AccessLog } from './access-log';
+import { CursorStore } from './cursor-store';
 import { compileMentionMatcher } from './mention';
 import { sendImessage } from './outbound';
-import { ConcurrencyLimit, InboundPipeline, type InboundPipelineOptions } from './pipeline';
+import { ConcurrencyLimit, InboundPipeline, textFingerprint, type InboundPipelineOptions } from './pipeline';
 import { ImsgRpcClient } from './rpc-client';
+import type { DeliveryContext } from './supervisor';
 import { repoRoot, simImsg, tempDir } from './test-support';
 import type { ImsgMessage } from './types';
 
@@ -179,6 +181,106 @@ describe('InboundPipeline', () => {
     await p.handle(inbound('+15555550102', 'one'));
     await p.handle(inbound('+15555550102', 'two'));
     expect(log.tail().map((e) => e.reason)).toEqual([expect.stringMatching(/^send failed: iMessage send to chat_id:\d+ failed: /), expect.stringMatching(/^send failed: /)]);
+  });
+
+  it('sends one reply at a time per account while the model calls run concurrently', async () => {
+    let modelInFlight = 0;
+    let modelPeak = 0;
+    model.setBehavior(async () => {
+      modelInFlight += 1;
+      modelPeak = Math.max(modelPeak, modelInFlight);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      modelInFlight -= 1;
+      return { text: 'ok' };
+    });
+    let sending = 0;
+    let sendPeak = 0;
+    const acct = account();
+    const { pipeline: p, log } = pipeline({
+      account: acct,
+      send: async (target, text) => {
+        sending += 1;
+        sendPeak = Math.max(sendPeak, sending);
+        try {
+          return await sendImessage(client, acct, { target, text, stateDir: join(dir, 'state') });
+        } finally {
+          sending -= 1;
+        }
+      },
+    });
+    const messages = Array.from({ length: 12 }, (_, i) => inbound(`+1555555${String(2000 + i)}`, `chat ${i}`));
+    await Promise.all(messages.map((m) => p.handle(m)));
+    expect(sendPeak).toBe(1);
+    expect(modelPeak).toBeGreaterThan(1);
+    expect(log.tail().map((e) => e.reason)).toEqual(Array(12).fill('replied'));
+    expect(sim.sent()).toHaveLength(12);
+  });
+
+  describe('a reply whose send was interrupted by the previous run', () => {
+    const peer = '+15555550300';
+    /** A context as the supervisor builds it for a row the cursor store found uncertain. */
+    const interrupted = (fingerprint: string): DeliveryContext & { started: string[] } => {
+      const started: string[] = [];
+      return { rpc: client, interruptedSend: { fingerprint }, markSendStarted: (fp = '') => void started.push(fp), started };
+    };
+
+    it('journals the start of each send with the fingerprint of the reply as it lands in the chat', async () => {
+      const store = await CursorStore.open({ stateDir: join(dir, 'state'), accountId: 'default', compactDelayMs: 60_000 });
+      const { pipeline: p } = pipeline();
+      const message = inbound(peer, 'hello');
+      store.markStarted(message.id);
+      await p.handle(message, { rpc: client, markSendStarted: (fp) => store.markSendStarted(message.id, fp) });
+      // Killed before the row was marked done: the next load finds it uncertain.
+      const reloaded = await CursorStore.open({ stateDir: join(dir, 'state'), accountId: 'default' });
+      const [reply] = sim.sent();
+      expect(reloaded.isUncertain(message.id)).toBe(true);
+      expect(reloaded.uncertainFingerprint(message.id)).toBe(textFingerprint(reply!.text));
+      await reloaded.close();
+      await store.close();
+    });
+
+    it('is not answered again when its reply is in the chat (even after an earlier reply landing after it)', async () => {
+      const { pipeline: p, log } = pipeline();
+      const earlier = inbound(peer, 'first');
+      const message = inbound(peer, 'second');
+      // The previous run: the reply to `earlier` went out after `message` arrived, then the reply
+      // to `message`, then it died.
+      await client.request('send', { chat_id: message.chat_id, text: 'answer to first' });
+      await client.request('send', { chat_id: message.chat_id, text: 'answer to second' });
+      const context = interrupted(textFingerprint('answer to second'));
+      await p.handle(message, context);
+      expect(log.tail()[0]).toMatchObject({ messageId: message.id, decision: 'accepted', reason: 'already answered before restart' });
+      expect(sim.sent()).toHaveLength(2);
+      expect(model.requests).toEqual([]);
+      expect(context.started).toEqual([]);
+      expect(earlier.id).toBeLessThan(message.id);
+    });
+
+    it('is answered when only an earlier message\'s reply landed after it (the send never reached imsg)', async () => {
+      const { pipeline: p, log } = pipeline();
+      inbound(peer, 'first');
+      const message = inbound(peer, 'second');
+      await client.request('send', { chat_id: message.chat_id, text: 'answer to first' });
+      const context = interrupted(textFingerprint('answer to second'));
+      await p.handle(message, context);
+      expect(log.tail()[0]).toMatchObject({ messageId: message.id, reason: 'replied' });
+      expect(sim.sent()).toHaveLength(2);
+      expect(context.started).toEqual([textFingerprint(sim.sent().at(-1)!.text)]);
+    });
+
+    it('without a fingerprint, any outgoing row after it counts; the check failing means answering', async () => {
+      const { pipeline: p, log } = pipeline();
+      const message = inbound(peer, 'hi');
+      await client.request('send', { chat_id: message.chat_id, text: 'something' });
+      await p.handle(message, interrupted(''));
+      expect(log.tail()[0]).toMatchObject({ reason: 'already answered before restart' });
+
+      const next = inbound(peer, 'again');
+      const failing: DeliveryContext = { ...interrupted(''), rpc: { request: () => Promise.reject(new Error('imsg is restarting')) } };
+      await p.handle(next, failing);
+      expect(log.tail()[1]).toMatchObject({ messageId: next.id, reason: 'replied' });
+      expect(hub.tail().some((r) => /could not check the chat \(imsg is restarting\)/.test(r.msg))).toBe(true);
+    });
   });
 
   it('per-message cost: pairing reply and agent reply, measured from handle() to the send being answered by imsg', async () => {

@@ -13,6 +13,18 @@
 // drop). `handle()` resolves when its message is completely handled, which is when the supervisor
 // moves its resume cursor past it.
 //
+// Sends of one account go to imsg one at a time (a FIFO; imsg executes requests one at a time
+// anyway). Reason: imsg reads its stdin to EOF, so every send already written to it when the gateway
+// dies is still executed. With one in flight, at most one reply is uncertain after a crash, and that
+// one is journaled: right before each send the supervisor's cursor store records "send started"
+// with a fingerprint of the reply's first chunk. When a row with such a record (and no completion)
+// is delivered again after a restart, the chat's recent history is read first; an outgoing row
+// after it carrying that fingerprint means the reply went out: the row is not answered twice.
+// Per-chat handling is strictly ordered, so only this row's reply can carry the fingerprint after
+// it (barring an identical earlier reply). Gaps: without a chat_id the history cannot be read and
+// the row is answered again; Messages writing the sent row only after the restarted gateway reads
+// the history (a slow send) also leads to a second answer.
+//
 // Hot path: no file reads except the allow store's stat (PairingStore.allowFromSnapshot), the
 // access policy and mention matcher are compiled once per config, nothing is re-parsed.
 //
@@ -24,6 +36,7 @@
 //     chat with exactly that text is dropped as our own echo (imsg-protocol §7.3: Messages can
 //     write a sent row as inbound and flip `is_from_me` a moment later).
 //   - Slash control commands (/status, /new) are not implemented, so there is nothing to gate.
+import { createHash } from 'node:crypto';
 import type { AccessDecision, AccessLogEntry } from '../../contract/gateway-api';
 import type { Agent } from '../agent/agent';
 import { formatInboundEnvelope, type EnvelopeAttachment, type SkippedAttachment } from '../agent/envelope';
@@ -38,6 +51,7 @@ import type { AttachmentSelection } from './attachments';
 import { chunkText } from './chunking';
 import { applyMentionGate, resolveRequireMention, type MentionMatcher } from './mention';
 import { PendingHistory } from './pending-history';
+import type { DeliveryContext } from './supervisor';
 import { normalizeHandle } from './targets';
 import type { ImsgMessage } from './types';
 
@@ -45,6 +59,8 @@ import type { ImsgMessage } from './types';
 export const DEFAULT_MAX_CONCURRENT_REPLIES = 32;
 /** How long a text we sent is remembered for the own-echo guard. */
 export const ECHO_TTL_MS = 10_000;
+/** Rows of a chat read to find a reply sent just before a crash (only for interrupted sends). */
+export const INTERRUPTED_SEND_HISTORY_LIMIT = 20;
 
 /** A counting semaphore with a FIFO queue: callers wait, nobody is turned away. */
 export class ConcurrencyLimit {
@@ -142,6 +158,8 @@ export class InboundPipeline {
   /** `<chatKey>\n<text>` of texts we sent → when the memory expires. */
   private readonly recentSends = new Map<string, number>();
   private lastAttachmentError: string | null = null;
+  /** This account's sends, one at a time (see the header). */
+  private readonly sends = new ConcurrencyLimit(1);
 
   constructor(options: InboundPipelineOptions) {
     this.opts = options;
@@ -176,8 +194,11 @@ export class InboundPipeline {
     while (this.chains.size > 0) await Promise.allSettled([...this.chains.values()]);
   }
 
-  /** The supervisor's handler: resolves once the message is completely handled. Never rejects. */
-  handle(message: ImsgMessage): Promise<void> {
+  /**
+   * The supervisor's handler: resolves once the message is completely handled. Never rejects.
+   * Without a context (tests, tools) sends are not journaled.
+   */
+  handle(message: ImsgMessage, context?: DeliveryContext): Promise<void> {
     // Our own rows (and rows without a sender) are not decisions about anyone: dropped silently,
     // as the original does, without an access-log line per reply we send.
     if (message.is_from_me || message.sender.trim() === '') return Promise.resolve();
@@ -187,7 +208,7 @@ export class InboundPipeline {
       return Promise.resolve();
     }
     const previous = this.chains.get(key);
-    const run = previous ? previous.then(() => this.process(message, key)) : this.process(message, key);
+    const run = previous ? previous.then(() => this.process(message, key, context)) : this.process(message, key, context);
     const tail = run.catch((error: unknown) => {
       this.log.error(`iMessage ${this.account.accountId}: message ${message.id} failed unexpectedly`, { rowid: message.id, error: describe(error) });
     });
@@ -200,7 +221,7 @@ export class InboundPipeline {
 
   // -------------------------------------------------------------------------------------------
 
-  private async process(raw: ImsgMessage, key: string): Promise<void> {
+  private async process(raw: ImsgMessage, key: string, context: DeliveryContext | undefined): Promise<void> {
     const { account, policy, mention } = this.compiled;
     const message = withCleanText(raw);
     const access = decideAccess({
@@ -223,7 +244,7 @@ export class InboundPipeline {
       return;
     }
     if (access.decision === 'pairing') {
-      await this.pair(message, senderId);
+      await this.pair(message, senderId, context);
       return;
     }
 
@@ -244,6 +265,12 @@ export class InboundPipeline {
     if (!agent.status.configured) {
       this.log.info(`iMessage ${account.accountId}: message ${message.id} not answered: no model configured`, { reason: agent.status.reason });
       this.record(message, isGroup, 'skipped', 'no model configured', senderId);
+      return;
+    }
+
+    // Before the model call: answering it again would also put it twice into the session.
+    if (await this.answeredBeforeRestart(message, context)) {
+      this.record(message, isGroup, 'accepted', ALREADY_ANSWERED, senderId);
       return;
     }
 
@@ -281,7 +308,7 @@ export class InboundPipeline {
 
     const replyTo = replyTarget(message);
     try {
-      await this.sendAndRemember(key, replyTo, text);
+      await this.sendAndRemember(key, replyTo, text, context);
       this.record(message, isGroup, 'accepted', 'replied', senderId);
     } catch (error) {
       const reason = describe(error);
@@ -291,7 +318,7 @@ export class InboundPipeline {
   }
 
   /** Unknown DM sender under dmPolicy=pairing (spec §3.1): one reply per new request, else silence. */
-  private async pair(message: ImsgMessage, senderId: string): Promise<void> {
+  private async pair(message: ImsgMessage, senderId: string, context: DeliveryContext | undefined): Promise<void> {
     const accountId = this.account.accountId;
     let outcome: Awaited<ReturnType<PairingStore['upsertRequest']>>;
     try {
@@ -313,8 +340,12 @@ export class InboundPipeline {
     }
     const target = pairingReplyTarget({ chatId: message.chat_id > 0 ? message.chat_id : null, sender: message.sender });
     this.log.info(`iMessage ${accountId}: pairing requested by ${senderId} (code ${outcome.request.code})`);
+    if (await this.answeredBeforeRestart(message, context)) {
+      this.record(message, false, 'pairing', ALREADY_ANSWERED, senderId);
+      return;
+    }
     try {
-      await this.sendAndRemember(chatKey(message), target, formatPairingReply({ senderId, code: outcome.request.code, ...this.opts.cli }));
+      await this.sendAndRemember(chatKey(message), target, formatPairingReply({ senderId, code: outcome.request.code, ...this.opts.cli }), context);
       this.record(message, false, 'pairing', 'pairing requested', senderId);
     } catch (error) {
       const reason = describe(error);
@@ -340,22 +371,50 @@ export class InboundPipeline {
     }
   }
 
-  private async sendAndRemember(key: string, target: string, text: string): Promise<void> {
-    // Remembered before sending: the echo can arrive before the send call returns.
-    this.rememberSend(key, text);
-    await this.opts.send(target, text);
+  private async sendAndRemember(key: string, target: string, text: string, context: DeliveryContext | undefined): Promise<void> {
+    // A long reply comes back as one row per chunk; chunking is deterministic, so the same split
+    // gives the texts to expect (echo guard, fingerprint).
+    const { textChunkLimit, chunkMode } = this.account;
+    const chunks = chunkText(text, { limit: textChunkLimit, mode: chunkMode }).map((chunk) => chunk.trim());
+    await this.sends.run(async () => {
+      // Remembered before sending: the echo can arrive before the send call returns.
+      this.rememberSend(key, chunks);
+      context?.markSendStarted(chunks.length > 0 ? textFingerprint(chunks[0]!) : '');
+      await this.opts.send(target, text);
+    });
     this.opts.onOutbound?.();
   }
 
-  private rememberSend(key: string, text: string): void {
+  /**
+   * For a row whose reply send was interrupted by the previous run's exit: whether the reply is in
+   * the chat already (see the header). Any doubt answers false: a second reply beats none.
+   */
+  private async answeredBeforeRestart(message: ImsgMessage, context: DeliveryContext | undefined): Promise<boolean> {
+    const interrupted = context?.interruptedSend;
+    if (!interrupted) return false;
+    const where = `iMessage ${this.account.accountId}: message ${message.id}`;
+    if (!(message.chat_id > 0)) {
+      this.log.warn(`${where} may have been answered just before the last exit, but has no chat id to check; answering it again`);
+      return false;
+    }
+    let rows: HistoryRow[];
+    try {
+      rows = parseHistoryRows(await context.rpc.request('messages.history', { chat_id: message.chat_id, limit: INTERRUPTED_SEND_HISTORY_LIMIT }));
+    } catch (error) {
+      this.log.warn(`${where} may have been answered just before the last exit; could not check the chat (${describe(error)}); answering it again`);
+      return false;
+    }
+    const answered = rows.some((row) => row.isFromMe && row.id > message.id && (interrupted.fingerprint === '' || textFingerprint(row.text) === interrupted.fingerprint));
+    this.log.info(`${where}: its reply was being sent at the last exit; ${answered ? 'it is in the chat, not answering again' : 'it is not in the chat, answering'}`, { rowid: message.id, chatId: message.chat_id });
+    return answered;
+  }
+
+  private rememberSend(key: string, chunks: string[]): void {
     const now = this.now();
     if (this.recentSends.size > 1000) {
       for (const [k, expires] of this.recentSends) if (expires <= now) this.recentSends.delete(k);
     }
-    // A long reply comes back as one row per chunk; chunking is deterministic, so the same split
-    // gives the texts to expect.
-    const { textChunkLimit, chunkMode } = this.account;
-    for (const chunk of chunkText(text, { limit: textChunkLimit, mode: chunkMode })) this.recentSends.set(`${key}\n${chunk.trim()}`, now + ECHO_TTL_MS);
+    for (const chunk of chunks) this.recentSends.set(`${key}\n${chunk}`, now + ECHO_TTL_MS);
   }
 
   private isOwnEcho(key: string, message: ImsgMessage): boolean {
@@ -384,6 +443,36 @@ export class InboundPipeline {
     if (message.chat_name) entry.chatName = message.chat_name;
     this.opts.accessLog.record(entry);
   }
+}
+
+const ALREADY_ANSWERED = 'already answered before restart';
+
+/**
+ * Identifies a sent text in the chat without journaling the text itself: 16 hex digits of its
+ * SHA-256 (trimmed, as Messages stores it).
+ */
+export function textFingerprint(text: string): string {
+  return createHash('sha256').update(text.trim()).digest('hex').slice(0, 16);
+}
+
+interface HistoryRow {
+  id: number;
+  isFromMe: boolean;
+  text: string;
+}
+
+/** The rows of a `messages.history` result that are usable here; anything malformed is left out. */
+function parseHistoryRows(result: unknown): HistoryRow[] {
+  const messages = (result as { messages?: unknown } | null)?.messages;
+  if (!Array.isArray(messages)) throw new Error(`messages.history returned no message list: ${JSON.stringify(result)?.slice(0, 200)}`);
+  const rows: HistoryRow[] = [];
+  for (const item of messages as unknown[]) {
+    if (item === null || typeof item !== 'object') continue;
+    const { id, is_from_me: isFromMe, text } = item as Record<string, unknown>;
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || typeof isFromMe !== 'boolean') continue;
+    rows.push({ id, isFromMe, text: typeof text === 'string' ? text : '' });
+  }
+  return rows;
 }
 
 function compile(account: ResolvedImessageAccount, mention: MentionMatcher): Compiled {

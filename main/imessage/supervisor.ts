@@ -63,7 +63,21 @@ export type SupervisorHealth = Pick<
   inFlight: number;
 };
 
-export type MessageHandler = (message: ImsgMessage) => Promise<void>;
+/** What the handler may need about the delivered row beyond the message itself. */
+export interface DeliveryContext {
+  /** The account's requests (the live imsg process). */
+  rpc: ImsgRpc;
+  /**
+   * Set when a previous run journaled that it started sending this row's reply and died before
+   * finishing the row: the reply may already be in the chat. The fingerprint it journaled
+   * ('' if none) identifies that reply.
+   */
+  interruptedSend?: { fingerprint: string };
+  /** Journals (synchronously) that this row's reply is being handed to imsg now. */
+  markSendStarted(fingerprint?: string): void;
+}
+
+export type MessageHandler = (message: ImsgMessage, context: DeliveryContext) => Promise<void>;
 
 export interface AccountSupervisorOptions {
   account: ResolvedImessageAccount;
@@ -160,8 +174,17 @@ export class AccountSupervisor {
   readonly rpc: ImsgRpc = {
     request: <T = unknown>(method: string, params?: Record<string, unknown>, options?: { timeoutMs?: number }): Promise<T> => {
       const client = this.client;
-      if (this.state !== 'listening' || !client) return Promise.reject(new Error(this.notConnectedMessage()));
-      return client.request<T>(method, params, options);
+      const attempt = this.current;
+      if (this.state !== 'listening' || !client) return Promise.reject(new ImsgRpcError(this.notConnectedMessage(), 'not-running', method));
+      return client.request<T>(method, params, options).catch((error: unknown) => {
+        // imsg answers one request at a time, so a request that times out means imsg is stuck
+        // (the liveness check stands aside while requests are pending): restart it.
+        // (No attempt while stop() drains: then the timeout only fails this request.)
+        if (attempt && error instanceof ImsgRpcError && error.kind === 'timeout') {
+          this.fail(attempt, { check: 'rpc-answers', message: `imsg rpc stalled: no answer to ${method} within its timeout`, fatal: false });
+        }
+        throw error;
+      });
     },
   };
 
@@ -484,9 +507,16 @@ export class AccountSupervisor {
     cursor.markStarted(message.id);
     if (!message.is_from_me) this.lastInboundAt = new Date().toISOString();
 
+    const fingerprint = cursor.uncertainFingerprint(message.id);
+    const context: DeliveryContext = {
+      rpc: this.rpc,
+      ...(fingerprint !== undefined ? { interruptedSend: { fingerprint } } : {}),
+      // The store open now (it may have been reopened by a restart) records it.
+      markSendStarted: (fp) => this.cursor?.markSendStarted(message.id, fp),
+    };
     let pending: Promise<void>;
     try {
-      pending = Promise.resolve(this.handler(message));
+      pending = Promise.resolve(this.handler(message, context));
     } catch (error) {
       pending = Promise.reject(error);
     }
@@ -565,7 +595,8 @@ export class AccountSupervisor {
       .request('chats.list', { limit: 1 }, { timeoutMs })
       .catch((error: unknown) => {
         if (this.current !== attempt) return;
-        if (error instanceof ImsgRpcError && error.kind === 'timeout') {
+        // (No attempt while stop() drains: then the timeout only fails this request.)
+        if (attempt && error instanceof ImsgRpcError && error.kind === 'timeout') {
           this.fail(attempt, { check: 'rpc-answers', message: `imsg rpc stalled: no answer to the liveness check (chats.list) within ${timeoutMs} ms`, fatal: false });
           return;
         }

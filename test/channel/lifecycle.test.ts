@@ -120,7 +120,8 @@ describe('accounts and hot reload', () => {
 
 describe('control surface', () => {
   it('send(): through the live imsg, chunked; errors are typed (not_found, bad_request)', async () => {
-    const h = (current = await startHarness({ imessage: { textChunkLimit: 20 } }));
+    // dmPolicy disabled: the inbound message only creates the chat; no pairing reply races the sends.
+    const h = (current = await startHarness({ imessage: { textChunkLimit: 20, dmPolicy: 'disabled' } }));
     await h.channel.start();
     const { chatId } = h.inject({ from: ALICE, text: 'so a chat exists' });
     const result = await h.channel.send({ target: `chat_id:${chatId}`, text: 'hello from the control API, in chunks' });

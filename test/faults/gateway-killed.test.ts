@@ -2,8 +2,7 @@
 // the Mac losing power) and started again: it must resume from the persisted rowid, so that every
 // message is answered exactly once — nothing lost, nothing answered twice.
 //
-// The scenario runs once (beforeAll); each test checks one promise. A known bug is marked
-// `it.fails` (passes while the bug is there, turns red once it is fixed).
+// The scenario runs once (beforeAll); each test checks one promise.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccountHealth } from '../../contract/gateway-api';
 import { isAlive, waitFor } from '../gateway/harness';
@@ -69,10 +68,10 @@ describe(`gateway SIGKILLed during a ${TOTAL}-message burst, then started again`
     expect(accounting.stray).toBe(0);
   });
 
-  // KNOWN BUG (reported): sends already written to imsg's stdin when the gateway dies are still
-  // executed by imsg (it reads its input to EOF), but their rows were never marked done, so the
-  // restarted gateway answers them again (main/imessage/supervisor.ts deliver() + cursor-store).
-  it.fails('KNOWN BUG: answers nothing twice (sends queued in imsg at the crash are repeated)', () => {
+  // imsg reads its stdin to EOF, so a send written to it before the kill is still executed while
+  // its row was never marked done: sends go out one at a time, and the one in flight is journaled
+  // and checked in the chat before the row is answered again (pipeline.ts, cursor-store.ts).
+  it('answers nothing twice (the send in flight at the kill is not repeated)', () => {
     expect(accounting.doubled).toEqual([]);
     expect(replies).toBe(TOTAL);
   });
