@@ -26,6 +26,9 @@ const result = await build({
   target: 'node20',
   // Native addons (and ws's optional native helpers) cannot be bundled; electron is never used here.
   external: ['better-sqlite3', 'bufferutil', 'utf-8-validate', 'electron', 'node-mac-permissions'],
+  // Prefer packages' ESM builds: jsonc-parser's UMD "main" loads its parts with a dynamic require
+  // that a bundle cannot follow.
+  mainFields: ['module', 'main'],
   // Bundled CommonJS packages call require() for Node built-ins; give the ESM bundle one.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   // Code behind a dynamic import() goes into its own chunk, so a command loads only what it uses

@@ -61,6 +61,9 @@ export const DEFAULT_MAX_CONCURRENT_REPLIES = 32;
 export const ECHO_TTL_MS = 10_000;
 /** Rows of a chat read to find a reply sent just before a crash (only for interrupted sends). */
 export const INTERRUPTED_SEND_HISTORY_LIMIT = 20;
+/** When the interrupted reply is looked for: now, then twice more (ms between looks). Only the
+ * (at most one) row per account whose send was in flight at a crash pays this delay. */
+export const INTERRUPTED_SEND_RECHECK_MS = [0, 300, 1200];
 
 /** A counting semaphore with a FIFO queue: callers wait, nobody is turned away. */
 export class ConcurrencyLimit {
@@ -397,14 +400,21 @@ export class InboundPipeline {
       this.log.warn(`${where} may have been answered just before the last exit, but has no chat id to check; answering it again`);
       return false;
     }
-    let rows: HistoryRow[];
-    try {
-      rows = parseHistoryRows(await context.rpc.request('messages.history', { chat_id: message.chat_id, limit: INTERRUPTED_SEND_HISTORY_LIMIT }));
-    } catch (error) {
-      this.log.warn(`${where} may have been answered just before the last exit; could not check the chat (${describe(error)}); answering it again`);
-      return false;
+    // The previous imsg process may still be finishing the send it had read before we died (it
+    // reads its stdin to EOF), possibly after we look: look again a little later before answering.
+    let answered = false;
+    for (const delayMs of INTERRUPTED_SEND_RECHECK_MS) {
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      let rows: HistoryRow[];
+      try {
+        rows = parseHistoryRows(await context.rpc.request('messages.history', { chat_id: message.chat_id, limit: INTERRUPTED_SEND_HISTORY_LIMIT }));
+      } catch (error) {
+        this.log.warn(`${where} may have been answered just before the last exit; could not check the chat (${describe(error)}); answering it again`);
+        return false;
+      }
+      answered = rows.some((row) => row.isFromMe && row.id > message.id && (interrupted.fingerprint === '' || textFingerprint(row.text) === interrupted.fingerprint));
+      if (answered) break;
     }
-    const answered = rows.some((row) => row.isFromMe && row.id > message.id && (interrupted.fingerprint === '' || textFingerprint(row.text) === interrupted.fingerprint));
     this.log.info(`${where}: its reply was being sent at the last exit; ${answered ? 'it is in the chat, not answering again' : 'it is not in the chat, answering'}`, { rowid: message.id, chatId: message.chat_id });
     return answered;
   }
