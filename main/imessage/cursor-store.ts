@@ -24,11 +24,11 @@
 //   <accountId>.cursor.journal           lines "d <rowid>" (done), "b <rowid>" (first base) and
 //                                        "s <rowid> [<fingerprint>]" (reply send started)
 //   <accountId>.cursor.journal.old       the journal being compacted (exists only briefly)
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../util/logger';
 import { silentLogger } from '../util/logger';
-import { preserveCorruptFile, readFileIfExists, writeFileAtomic } from '../util/atomic-file';
+import { preserveCorruptFile, readFileIfExists, readFileIfExistsSync, writeFileAtomic } from '../util/atomic-file';
 
 export const DEFAULT_MAX_DONE_ABOVE = 10_000;
 export const DEFAULT_COMPACT_EVERY = 1000;
@@ -439,11 +439,3 @@ function writeJournal(path: string, text: string): void {
   }
 }
 
-function readFileIfExistsSync(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}

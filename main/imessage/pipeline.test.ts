@@ -19,7 +19,7 @@ import { sendImessage } from './outbound';
 import { ConcurrencyLimit, InboundPipeline, textFingerprint, type InboundPipelineOptions } from './pipeline';
 import { ImsgRpcClient } from './rpc-client';
 import type { DeliveryContext } from './supervisor';
-import { repoRoot, simImsg, tempDir } from './test-support';
+import { repoRoot, simImsg, tempDir, testAccount } from './test-support';
 import type { ImsgMessage } from './types';
 
 describe('ConcurrencyLimit', () => {
@@ -76,25 +76,7 @@ afterEach(async () => {
 });
 
 function account(overrides: Partial<ResolvedImessageAccount> = {}): ResolvedImessageAccount {
-  return {
-    accountId: 'default',
-    enabled: true,
-    configured: true,
-    cliPath: simImsg,
-    dmPolicy: 'open',
-    allowFrom: ['*'],
-    groupPolicy: 'allowlist',
-    groups: {},
-    includeAttachments: false,
-    mediaMaxMb: 16,
-    textChunkLimit: 4000,
-    chunkMode: 'length',
-    historyLimit: 50,
-    dms: {},
-    service: 'auto',
-    region: 'US',
-    ...overrides,
-  };
+  return testAccount({ dmPolicy: 'open', allowFrom: ['*'], ...overrides });
 }
 
 function makeAgent(url = model.url): Agent {

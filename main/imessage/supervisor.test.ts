@@ -6,7 +6,7 @@ import type { ResolvedImessageAccount } from '../config/types';
 import { createLogHub, type LogHub } from '../util/logger';
 import { AccountSupervisor, type SupervisorTimings } from './supervisor';
 import Database from 'better-sqlite3';
-import { simImsg, tempDir, writeFakeImsg, writeScript } from './test-support';
+import { simImsg, tempDir, testAccount, writeFakeImsg, writeScript } from './test-support';
 import type { ImsgMessage } from './types';
 
 const FAST: Partial<SupervisorTimings> = {
@@ -46,26 +46,7 @@ afterEach(async () => {
 });
 
 function account(overrides: Partial<ResolvedImessageAccount> = {}): ResolvedImessageAccount {
-  return {
-    accountId: 'default',
-    enabled: true,
-    configured: true,
-    cliPath: simImsg,
-    dbPath: db,
-    dmPolicy: 'pairing',
-    allowFrom: [],
-    groupPolicy: 'allowlist',
-    groups: {},
-    includeAttachments: false,
-    mediaMaxMb: 16,
-    textChunkLimit: 4000,
-    chunkMode: 'length',
-    historyLimit: 50,
-    dms: {},
-    service: 'auto',
-    region: 'US',
-    ...overrides,
-  };
+  return testAccount({ dbPath: db, ...overrides });
 }
 
 interface Harness {

@@ -5,6 +5,9 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resolveImessageAccounts } from '../config/accounts';
+import type { ResolvedImessageAccount } from '../config/types';
+import { validateConfig } from '../config/validate';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 /** The simulator executable (after `npm run build:node`, which vitest's global setup runs). */
@@ -81,4 +84,13 @@ process.stdin.on('end', () => { if (!process.env.FAKE_IGNORE_EOF) process.exit(0
 setInterval(() => {}, 1 << 30);
 `,
   );
+}
+
+/**
+ * An account as the config resolver makes it from an empty `channels.imessage` section (so tests
+ * follow the real defaults), pointed at the simulator, with `overrides` applied.
+ */
+export function testAccount(overrides: Partial<ResolvedImessageAccount> = {}): ResolvedImessageAccount {
+  const [defaults] = resolveImessageAccounts(validateConfig({ channels: { imessage: {} } }).config);
+  return { ...(defaults as ResolvedImessageAccount), cliPath: simImsg, ...overrides };
 }

@@ -23,7 +23,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { PairingEvent, PairingEventKind, PairingRequest } from '../../contract/gateway-api';
 import { normalizeHandle } from '../imessage/targets';
-import { preserveCorruptFile, readFileIfExists, writeFileAtomic } from '../util/atomic-file';
+import { preserveCorruptFile, readFileIfExists, readFileIfExistsSync, writeFileAtomic } from '../util/atomic-file';
 import { silentLogger, type Logger } from '../util/logger';
 import { generateUniqueCode, normalizePairingCode, PairingCodeSpaceError } from './codes';
 import { FileLockError, withFileLock, type FileLockOptions } from './file-lock';
@@ -553,11 +553,3 @@ function cleanSenders(senders: readonly string[]): string[] {
   return [...seen];
 }
 
-function readFileIfExistsSync(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}

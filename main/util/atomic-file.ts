@@ -2,7 +2,7 @@
 // A reader (another process, or this one after a crash) sees the old file or the new one, never a
 // half-written one. On any failure the temp file is removed and the target is left untouched.
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 export interface AtomicWriteOptions {
@@ -44,6 +44,16 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
 export async function readFileIfExists(path: string): Promise<string | undefined> {
   try {
     return await fs.readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Synchronous twin of readFileIfExists, for the few places that must not yield (journal replay). */
+export function readFileIfExistsSync(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
