@@ -339,6 +339,39 @@ describe('AccountSupervisor (against the imsg simulator)', () => {
     expect(supervisor.health().state).toBe('listening');
   });
 
+  it('remembers passed imsg checks: the next start spawns only `imsg rpc`; a changed or failing binary is checked in full', async () => {
+    const spawns = join(dir, 'spawns-cache');
+    const body = (mode: string) => `#!/bin/sh\n# ${mode}\necho "$*" >> "${spawns}"\nexec "${simImsg}" "$@"\n`;
+    const wrapper = writeScript(dir, 'imsg-cached', body('v1'));
+    const lines = () => (existsSync(spawns) ? readFileSync(spawns, 'utf8').trim().split('\n') : []);
+
+    const first = supervise({ account: { cliPath: wrapper } }).supervisor;
+    await first.start();
+    expect(first.health().state).toBe('listening');
+    expect(lines()).toHaveLength(3); // --version, rpc --help, rpc
+    await first.stop();
+    await sleep(50); // the cache write is not awaited by start()
+
+    const second = supervise({ account: { cliPath: wrapper } }).supervisor;
+    await second.start();
+    expect(second.health()).toMatchObject({ state: 'listening', imsgVersion: '0.9.0' });
+    expect(lines().slice(3)).toEqual([expect.stringMatching(/^rpc( |$)/)]);
+    await second.stop();
+
+    // A different binary (size and mtime change): full checks again.
+    writeScript(dir, 'imsg-cached', body('v2, a longer wrapper'));
+    const third = supervise({ account: { cliPath: wrapper } }).supervisor;
+    await third.start();
+    expect(lines().slice(4)).toHaveLength(3);
+    await third.stop();
+
+    // The cached checks are trusted until an attempt fails; then everything is checked again.
+    const fourth = supervise({ account: { cliPath: wrapper }, env: { IMSG_SIM_VERSION: '0.2.0' } }).supervisor;
+    await fourth.start();
+    await fourth.waitFor((h) => h.state === 'failed-fatal', 5000);
+    expect(fourth.health().lastError?.message).toBe("imsg CLI does not support 'rpc' subcommand");
+  });
+
   it('fatal (imsg too old): failed-fatal, not retried', async () => {
     const { supervisor } = supervise({ env: { IMSG_SIM_VERSION: '0.2.0' } });
     await supervisor.start();

@@ -16,6 +16,7 @@ import type { AccountHealth, ChannelError, ChannelState, ProbeResult } from '../
 import type { ResolvedImessageAccount } from '../config/types';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../util/backoff';
 import type { Logger } from '../util/logger';
+import { forgetCliCheck, readCliCheck, writeCliCheck } from './cli-check-cache';
 import { CursorStore } from './cursor-store';
 import { parseMessageNotification, parseWatchError } from './imsg-message';
 import { classifyExit, classifyRequestError, DEFAULT_PROBE_TIMEOUT_MS, fullDiskAccessFix, probeAndConnect, type ImsgFailure } from './probe';
@@ -156,6 +157,8 @@ export class AccountSupervisor {
   private readonly running = new Set<Promise<void>>();
   /** `--version`/`rpc --help` already passed for this binary: restarts skip them. */
   private cliChecked: { imsgVersion?: string } | undefined;
+  /** `cliChecked` came from the cache of an earlier run and has not been proven by this run yet. */
+  private cliCheckedFromCache = false;
   /** Consecutive failures: the backoff step. */
   private failures = 0;
   private watchErrorTimes: number[] = [];
@@ -275,6 +278,14 @@ export class AccountSupervisor {
       const report = this.cursor.report;
       if (report.corruptPreservedAt || report.corruptReason) {
         this.log.warn(`iMessage ${accountId}: resume state was unreadable (${report.corruptReason}); kept it as ${report.corruptPreservedAt ?? '(not moved)'}; starting from new messages`);
+      }
+    }
+    if (!this.cliChecked) {
+      const cached = await readCliCheck(this.stateDir, accountId, this.account.cliPath, this.env ?? process.env);
+      if (epoch !== this.epoch) return;
+      if (cached) {
+        this.cliChecked = cached;
+        this.cliCheckedFromCache = true;
       }
     }
     this.attemptDone = this.runAttempt(epoch);
@@ -401,7 +412,15 @@ export class AccountSupervisor {
       this.fail(attempt, failure);
       return;
     }
+    if (!this.cliChecked) {
+      // Full checks passed: remember them for the next start of the gateway.
+      const check = this.imsgVersion ? { imsgVersion: this.imsgVersion } : {};
+      writeCliCheck(this.stateDir, this.accountId, cliPath, check, this.env ?? process.env).catch((error: unknown) =>
+        this.log.debug('could not remember the imsg checks', { error: (error as Error).message }),
+      );
+    }
     this.cliChecked = this.imsgVersion ? { imsgVersion: this.imsgVersion } : {};
+    this.cliCheckedFromCache = false;
     this.client = client;
     // Subscription ids restart at 1 in every imsg process: retired ids only mean something for
     // the process that issued them.
@@ -623,12 +642,23 @@ export class AccountSupervisor {
     this.client = undefined;
     this.subscriptionId = undefined;
     if (client) this.clientStopping = client.stop({ graceMs: this.timings.stopGraceMs });
+    if (this.cliCheckedFromCache) {
+      // The remembered checks may be stale (e.g. a remote imsg replaced behind the same wrapper):
+      // check in full from now on.
+      this.forgetCliChecks();
+    }
     if (failure.fatal) this.enterFatal(failure);
     else this.scheduleRestart(failure);
   }
 
-  private enterFatal(failure: ImsgFailure): void {
+  private forgetCliChecks(): void {
     this.cliChecked = undefined;
+    this.cliCheckedFromCache = false;
+    forgetCliCheck(this.stateDir, this.accountId).catch(() => undefined);
+  }
+
+  private enterFatal(failure: ImsgFailure): void {
+    this.forgetCliChecks();
     this.retryAt = null;
     this.lastError = { message: failure.message, fatal: true, at: new Date().toISOString(), ...(failure.fix ? { fix: failure.fix } : {}) };
     this.log.error(`iMessage ${this.accountId}: enabled, configured, failed: ${failure.message}${failure.fix ? `. Fix: ${failure.fix}` : ''}`);
