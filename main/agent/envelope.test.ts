@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { ImsgMessage } from '../imessage/types';
 import { CURRENT_MESSAGE_HEADER, HISTORY_HEADER } from '../imessage/pending-history';
 import {
   formatElapsed,
@@ -8,20 +7,9 @@ import {
   formatPendingEntryEnvelope,
   formatReplyContext,
 } from './envelope';
+import { imsgMessage } from '../../test/support/imsg-message';
 
-function message(overrides: Partial<ImsgMessage> = {}): ImsgMessage {
-  return {
-    id: 7,
-    chat_id: 99,
-    guid: 'G-7',
-    sender: '+15550001111',
-    is_from_me: false,
-    text: 'hi there',
-    created_at: '2026-01-17T00:00:00.000Z',
-    attachments: [],
-    ...overrides,
-  };
-}
+const message = imsgMessage;
 
 const utc = { timezone: 'utc' };
 

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createControlClient, type ControlClient } from '../../contract/control-client';
-import { DEMO_ECHO_MODEL, type ControlEvents } from '../../contract/gateway-api';
+import { DEMO_ECHO_MODEL } from '../../contract/gateway-api';
 import { PARAM_SCHEMAS } from '../../main/gateway/control-schemas';
 import { startGateway, type GatewayHandle, type StartGatewayOptions } from '../../main/gateway/start';
 import { startFakeModelServer } from '../support/fake-model-server';
-import { waitFor, workspace, type Workspace } from './harness';
+import { collect, waitFor, workspace, type Workspace } from './harness';
 
 const FAST = { backoff: { initialMs: 100, maxMs: 400, factor: 2, jitter: 0 }, stopGraceMs: 200, healthThrottleMs: 20, probeTimeoutMs: 5000 };
 
@@ -35,12 +35,6 @@ async function connect(handle: GatewayHandle): Promise<ControlClient> {
   cleanups.push(() => client.close());
   await client.ready;
   return client;
-}
-
-function collect<E extends keyof ControlEvents>(client: ControlClient, event: E): ControlEvents[E][] {
-  const seen: ControlEvents[E][] = [];
-  client.on(event, (payload) => seen.push(payload));
-  return seen;
 }
 
 /** Waits until the gateway has sent a message (to `to`) whose text satisfies `match`. */

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { createControlClient, type ControlClient } from '../../contract/control-client';
+import type { ControlEvents } from '../../contract/gateway-api';
 import { SimDb, simBinPath, type SentRow } from '../../e2e/imsg-sim/lib';
 import { readInstanceFile, type GatewayInstance } from '../../main/gateway/instance-file';
 import { readToken } from '../../main/gateway/auth';
@@ -181,4 +182,11 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Records every `event` the client receives, in order. */
+export function collect<E extends keyof ControlEvents>(client: ControlClient, event: E): ControlEvents[E][] {
+  const seen: ControlEvents[E][] = [];
+  client.on(event, (payload) => seen.push(payload));
+  return seen;
 }

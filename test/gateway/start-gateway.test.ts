@@ -8,12 +8,12 @@ import { promisify } from 'node:util';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlClientError, createControlClient, type ControlClient } from '../../contract/control-client';
-import type { ControlEvents, GatewayStatus } from '../../contract/gateway-api';
+import type { GatewayStatus } from '../../contract/gateway-api';
 import { ConfigError } from '../../main/config/errors';
 import { DemoSetupError } from '../../main/gateway/demo';
 import { GatewayStartError, resolvePort, startGateway, type GatewayHandle, type StartGatewayOptions } from '../../main/gateway/start';
 import { validateConfig } from '../../main/config/validate';
-import { isAlive, runCli, waitFor, workspace, type Workspace } from './harness';
+import { collect, isAlive, runCli, waitFor, workspace, type Workspace } from './harness';
 
 const FAST = { backoff: { initialMs: 100, maxMs: 400, factor: 2, jitter: 0 }, stopGraceMs: 200, healthThrottleMs: 20, probeTimeoutMs: 5000 };
 
@@ -39,12 +39,6 @@ async function connect(handle: GatewayHandle, token = handle.token): Promise<Con
   cleanups.push(() => client.close());
   await client.ready;
   return client;
-}
-
-function collect<E extends keyof ControlEvents>(client: ControlClient, event: E): ControlEvents[E][] {
-  const seen: ControlEvents[E][] = [];
-  client.on(event, (payload) => seen.push(payload));
-  return seen;
 }
 
 describe('control API over the real gateway', () => {

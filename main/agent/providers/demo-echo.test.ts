@@ -3,20 +3,9 @@ import type { ImsgMessage } from '../../imessage/types';
 import { formatInboundEnvelope } from '../envelope';
 import { createDemoEchoProvider, currentMessageText, DEMO_ECHO_MAX_CHARS, demoEchoText } from './demo-echo';
 import { ModelError } from './errors';
+import { imsgMessage } from '../../../test/support/imsg-message';
 
-function message(overrides: Partial<ImsgMessage> = {}): ImsgMessage {
-  return {
-    id: 7,
-    chat_id: 99,
-    guid: 'G-7',
-    sender: '+15550001111',
-    is_from_me: false,
-    text: 'hi there',
-    created_at: '2026-01-17T00:00:00.000Z',
-    attachments: [],
-    ...overrides,
-  };
-}
+const message = imsgMessage;
 
 // The envelopes are built by the real formatter, so a format change that the echo cannot read
 // back fails here.
