@@ -322,7 +322,7 @@ export class ImessageChannel {
           account: pipeline.account,
           rpc: supervisor!.rpc,
           send: (part) => sendImessage(supervisor!.rpc, pipeline.account, { target, text: part, stateDir: this.opts.stateDir, logger }),
-          waitUntilListening: (deadline) => waitUntilListening(supervisor!, deadline),
+          waitUntilListening: (deadline) => supervisor!.waitUntilListening(deadline),
           logger,
         }),
       onOutbound: () => supervisor?.recordOutbound(),
@@ -544,16 +544,3 @@ function newerProbe(a: ProbeResult | null, b: ProbeResult | undefined): ProbeRes
   return Date.parse(b.at) >= Date.parse(a.at) ? b : a;
 }
 
-/**
- * Waits until the account listens again. False when it stops or fails for good first (a fatal
- * error, a stop, or the gateway shutting down), or when `deadline` passes.
- */
-async function waitUntilListening(supervisor: AccountSupervisor, deadline: number): Promise<boolean> {
-  const settled = (state: ChannelState): boolean => state === 'listening' || state === 'stopped' || state === 'failed-fatal';
-  try {
-    const health = await supervisor.waitFor((h) => settled(h.state), Math.max(0, deadline - Date.now()));
-    return health.state === 'listening';
-  } catch {
-    return false;
-  }
-}

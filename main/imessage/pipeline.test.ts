@@ -17,7 +17,7 @@ import { CursorStore } from './cursor-store';
 import { compileMentionMatcher } from './mention';
 import { sendImessage } from './outbound';
 import { ConcurrencyLimit, InboundPipeline, textFingerprint, type InboundPipelineOptions } from './pipeline';
-import { ImsgRpcClient } from './rpc-client';
+import { ImsgRpcClient, ImsgRpcError } from './rpc-client';
 import type { DeliveryContext } from './supervisor';
 import { repoRoot, simImsg, tempDir, testAccount } from './test-support';
 import type { ImsgMessage } from './types';
@@ -203,7 +203,7 @@ describe('InboundPipeline', () => {
     /** A context as the supervisor builds it for a row the cursor store found uncertain. */
     const interrupted = (fingerprint: string): DeliveryContext & { started: string[] } => {
       const started: string[] = [];
-      return { rpc: client, interruptedSend: { fingerprint }, markSendStarted: (fp = '') => void started.push(fp), started };
+      return { rpc: client, interruptedSend: { fingerprint }, markSendStarted: (fp = '') => void started.push(fp), waitUntilListening: async () => true, started };
     };
 
     it('journals the start of each send with the fingerprint of the reply as it lands in the chat', async () => {
@@ -211,7 +211,7 @@ describe('InboundPipeline', () => {
       const { pipeline: p } = pipeline();
       const message = inbound(peer, 'hello');
       store.markStarted(message.id);
-      await p.handle(message, { rpc: client, markSendStarted: (fp) => store.markSendStarted(message.id, fp) });
+      await p.handle(message, { rpc: client, markSendStarted: (fp) => store.markSendStarted(message.id, fp), waitUntilListening: async () => true });
       // Killed before the row was marked done: the next load finds it uncertain.
       const reloaded = await CursorStore.open({ stateDir: join(dir, 'state'), accountId: 'default' });
       const [reply] = sim.sent();
@@ -262,6 +262,52 @@ describe('InboundPipeline', () => {
       await p.handle(next, failing);
       expect(log.tail()[1]).toMatchObject({ messageId: next.id, reason: 'replied' });
       expect(hub.tail().some((r) => /could not check the chat \(imsg is restarting\)/.test(r.msg))).toBe(true);
+    });
+
+    it('replayed before imsg confirmed the subscription: the check waits for the account to listen, then looks', async () => {
+      const { pipeline: p, log } = pipeline();
+      const message = inbound(peer, 'while starting');
+      await client.request('send', { chat_id: message.chat_id, text: 'the reply that got out' });
+      let listening = false;
+      const calls: string[] = [];
+      const context: DeliveryContext = {
+        ...interrupted(textFingerprint('the reply that got out')),
+        rpc: {
+          request: (method, params) => {
+            calls.push(`${method}${listening ? '' : ' (starting)'}`);
+            return listening ? client.request(method, params) : Promise.reject(new ImsgRpcError('iMessage account default is not connected (state: starting)', 'not-running', method));
+          },
+        },
+        waitUntilListening: async () => {
+          listening = true;
+          return true;
+        },
+      };
+      await p.handle(message, context);
+      expect(calls).toEqual(['messages.history (starting)', 'messages.history']);
+      expect(log.tail()[0]).toMatchObject({ messageId: message.id, reason: 'already answered before restart' });
+      expect(sim.sent()).toHaveLength(1);
+    });
+
+    it('answers when the account does not come to listen in time (a lost reply is worse than a double)', async () => {
+      const { pipeline: p, log } = pipeline();
+      const message = inbound(peer, 'imsg never came back');
+      let requests = 0;
+      const context: DeliveryContext = {
+        ...interrupted(''),
+        rpc: {
+          request: (method, params) => {
+            requests += 1;
+            // The history check fails as "not connected"; the reply itself then goes through.
+            return method === 'messages.history' ? Promise.reject(new ImsgRpcError('not connected', 'not-running', method)) : client.request(method, params);
+          },
+        },
+        waitUntilListening: async () => false,
+      };
+      await p.handle(message, context);
+      expect(requests).toBeGreaterThanOrEqual(1);
+      expect(log.tail()[0]).toMatchObject({ messageId: message.id, reason: 'replied' });
+      expect(hub.tail().some((r) => /could not check the chat \(not connected\)/.test(r.msg))).toBe(true);
     });
   });
 

@@ -51,6 +51,7 @@ import type { AttachmentSelection } from './attachments';
 import { chunkText } from './chunking';
 import { applyMentionGate, resolveRequireMention, type MentionMatcher } from './mention';
 import { PendingHistory } from './pending-history';
+import { isConnectionLoss } from './resend';
 import type { DeliveryContext } from './supervisor';
 import { normalizeHandle } from './targets';
 import type { ImsgMessage } from './types';
@@ -64,6 +65,8 @@ export const INTERRUPTED_SEND_HISTORY_LIMIT = 20;
 /** When the interrupted reply is looked for: now, then twice more (ms between looks). Only the
  * (at most one) row per account whose send was in flight at a crash pays this delay. */
 export const INTERRUPTED_SEND_RECHECK_MS = [0, 300, 1200];
+/** How long that check waits for imsg to listen (the row is usually replayed during start-up). */
+export const INTERRUPTED_SEND_CONNECT_WAIT_MS = 30_000;
 
 /** A counting semaphore with a FIFO queue: callers wait, nobody is turned away. */
 export class ConcurrencyLimit {
@@ -403,11 +406,12 @@ export class InboundPipeline {
     // The previous imsg process may still be finishing the send it had read before we died (it
     // reads its stdin to EOF), possibly after we look: look again a little later before answering.
     let answered = false;
+    const connectDeadline = Date.now() + INTERRUPTED_SEND_CONNECT_WAIT_MS;
     for (const delayMs of INTERRUPTED_SEND_RECHECK_MS) {
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       let rows: HistoryRow[];
       try {
-        rows = parseHistoryRows(await context.rpc.request('messages.history', { chat_id: message.chat_id, limit: INTERRUPTED_SEND_HISTORY_LIMIT }));
+        rows = await this.chatHistoryWhenListening(message.chat_id, context, connectDeadline);
       } catch (error) {
         this.log.warn(`${where} may have been answered just before the last exit; could not check the chat (${describe(error)}); answering it again`);
         return false;
@@ -417,6 +421,21 @@ export class InboundPipeline {
     }
     this.log.info(`${where}: its reply was being sent at the last exit; ${answered ? 'it is in the chat, not answering again' : 'it is not in the chat, answering'}`, { rowid: message.id, chatId: message.chat_id });
     return answered;
+  }
+
+  /**
+   * The chat's latest rows. The uncertain row is typically replayed at start-up, before imsg has
+   * confirmed the subscription, when requests still fail as "not connected": a connection loss
+   * waits for the account to listen (bounded) and asks again instead of giving up on the check.
+   */
+  private async chatHistoryWhenListening(chatId: number, context: DeliveryContext, deadline: number): Promise<HistoryRow[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return parseHistoryRows(await context.rpc.request('messages.history', { chat_id: chatId, limit: INTERRUPTED_SEND_HISTORY_LIMIT }));
+      } catch (error) {
+        if (attempt >= 5 || !isConnectionLoss(error) || !(await context.waitUntilListening(deadline))) throw error;
+      }
+    }
   }
 
   private rememberSend(key: string, chunks: string[]): void {

@@ -76,6 +76,11 @@ export interface DeliveryContext {
   interruptedSend?: { fingerprint: string };
   /** Journals (synchronously) that this row's reply is being handed to imsg now. */
   markSendStarted(fingerprint?: string): void;
+  /**
+   * Resolves true once the account listens (at once if it does). Rows replayed at start-up can
+   * arrive before imsg confirms the subscription, while requests still fail as "not connected".
+   */
+  waitUntilListening(deadline: number): Promise<boolean>;
 }
 
 export type MessageHandler = (message: ImsgMessage, context: DeliveryContext) => Promise<void>;
@@ -248,6 +253,20 @@ export class AccountSupervisor {
         resolve(health);
       });
     });
+  }
+
+  /**
+   * Waits until the account listens. False when it stops or fails for good first (a fatal error,
+   * a stop, the gateway shutting down), or when `deadline` (epoch ms) passes.
+   */
+  async waitUntilListening(deadline: number): Promise<boolean> {
+    const settled = (state: ChannelState): boolean => state === 'listening' || state === 'stopped' || state === 'failed-fatal';
+    try {
+      const health = await this.waitFor((h) => settled(h.state), Math.max(0, deadline - Date.now()));
+      return health.state === 'listening';
+    } catch {
+      return false;
+    }
   }
 
   /** Starts the account; resolves once the first attempt has settled (listening, backing off or failed). */
@@ -532,6 +551,7 @@ export class AccountSupervisor {
       ...(fingerprint !== undefined ? { interruptedSend: { fingerprint } } : {}),
       // The store open now (it may have been reopened by a restart) records it.
       markSendStarted: (fp) => this.cursor?.markSendStarted(message.id, fp),
+      waitUntilListening: (deadline) => this.waitUntilListening(deadline),
     };
     let pending: Promise<void>;
     try {
