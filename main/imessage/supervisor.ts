@@ -49,7 +49,9 @@ export const DEFAULT_SUPERVISOR_TIMINGS: SupervisorTimings = {
   livenessIntervalMs: 30_000,
   livenessTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
   backoff: DEFAULT_BACKOFF,
-  healthyResetMs: 60_000,
+  // Listening this long forgives earlier failures: a process that keeps dying within seconds
+  // of starting is a crash loop and keeps backing off; an occasional crash restarts at once.
+  healthyResetMs: 10_000,
   stopGraceMs: DEFAULT_STOP_GRACE_MS,
   drainTimeoutMs: 5000,
   healthThrottleMs: 1000,

@@ -69,13 +69,17 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>, option
 
 async function withCrossProcessLock<T>(file: string, fn: () => Promise<T>, options: FileLockOptions): Promise<T> {
   let compromised: Error | undefined;
-  const release = await acquireFileLock(file, {
+  const lockOptions: AcquireFileLockOptions = {
     ...options,
     // The default handler throws from a timer, which would crash the gateway.
     onCompromised: (error) => {
       compromised = error;
     },
-  });
+  };
+  // Uncontended (nearly always), the lock is taken synchronously: a mkdir and a stat without two
+  // thread-pool round trips. This sits on the per-message path (a pairing request per unknown
+  // sender). Only when another process holds it do we wait, asynchronously, with retries.
+  const release = tryAcquireFileLockSync(file, lockOptions) ?? (await acquireFileLock(file, lockOptions));
   try {
     const result = await fn();
     if (compromised) throw new FileLockError(lockPathFor(file), 'compromised', compromised);
@@ -85,6 +89,28 @@ async function withCrossProcessLock<T>(file: string, fn: () => Promise<T>, optio
       // Already released because it was compromised; nothing left to clean up.
     });
   }
+}
+
+/** The lock taken without waiting, or undefined when another process holds it. */
+function tryAcquireFileLockSync(file: string, options: AcquireFileLockOptions): (() => Promise<void>) | undefined {
+  let releaseSync: () => void;
+  try {
+    releaseSync = lockfile.lockSync(file, { ...properLockfileOptions(file, options), retries: 0 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') return undefined;
+    throw error;
+  }
+  return async () => releaseSync();
+}
+
+function properLockfileOptions(file: string, options: AcquireFileLockOptions): lockfile.LockOptions {
+  return {
+    realpath: false,
+    lockfilePath: lockPathFor(file),
+    stale: Math.max(2000, options.staleMs ?? 30_000),
+    retries: 0,
+    onCompromised: options.onCompromised ?? (() => {}),
+  };
 }
 
 export interface AcquireFileLockOptions extends FileLockOptions {
@@ -106,13 +132,7 @@ export async function acquireFileLock(file: string, options: AcquireFileLockOpti
   let delay = options.minRetryDelayMs ?? 10;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await lockfile.lock(file, {
-        realpath: false,
-        lockfilePath: lockPath,
-        stale: Math.max(2000, options.staleMs ?? 30_000),
-        retries: 0,
-        onCompromised: options.onCompromised ?? (() => {}),
-      });
+      return await lockfile.lock(file, properLockfileOptions(file, options));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
       if (attempt >= retries) throw new FileLockError(lockPath, 'busy', error);

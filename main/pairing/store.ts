@@ -23,7 +23,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { PairingEvent, PairingEventKind, PairingRequest } from '../../contract/gateway-api';
 import { normalizeHandle } from '../imessage/targets';
-import { preserveCorruptFile, readFileIfExists, readFileIfExistsSync, writeFileAtomic } from '../util/atomic-file';
+import { preserveCorruptFile, readFileIfExists, readFileIfExistsSync, writeFileAtomic, writeFileAtomicSync } from '../util/atomic-file';
 import { silentLogger, type Logger } from '../util/logger';
 import { generateUniqueCode, normalizePairingCode, PairingCodeSpaceError } from './codes';
 import { FileLockError, withFileLock, type FileLockOptions } from './file-lock';
@@ -442,7 +442,8 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
 
   /** Reads a store file under its lock; a bad file is moved aside and reported. */
   private async readLocked<T>(path: string, schema: z.ZodType<T>, empty: T): Promise<T> {
-    const text = await readFileIfExists(path);
+    // Synchronous: a few KB at most, read while holding the lock (shorter is better for everyone).
+    const text = readFileIfExistsSync(path);
     try {
       return parseStoreFile(path, text, schema, empty);
     } catch (error) {
@@ -500,9 +501,9 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
         const next: PairingFile = { version: 1, requests };
         // Pending requests are ephemeral (1 h TTL) and re-created when the sender writes again, so
         // they skip the fsync: the rename keeps the file whole if we are killed, and the pairing
-        // reply — on the per-message path — is not held up by a disk flush. Approvals (the allow
-        // store below) stay durable.
-        await writeFileAtomic(this.pairingPath, serialize(next), { mode: FILE_MODE, dirMode: DIR_MODE, durable: false });
+        // reply — on the per-message path — is not held up by a disk flush. The file is small, so
+        // it is written synchronously. Approvals (the allow store below) stay durable.
+        writeFileAtomicSync(this.pairingPath, serialize(next), { mode: FILE_MODE, dirMode: DIR_MODE, durable: false });
       }
       return outcome.value;
     });

@@ -7,7 +7,9 @@ export interface BackoffPolicy {
   jitter: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 250, maxMs: 30_000, factor: 2, jitter: 0.5 };
+// 100 ms first: a one-off crash is back within a fraction of a second; a crash loop still slows
+// to one attempt per 30 s after about nine failures in a row.
+export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 30_000, factor: 2, jitter: 0.5 };
 
 /** Delay before attempt number `attempt` (0-based). `random` is injectable for tests. */
 export function backoffDelay(attempt: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random: () => number = Math.random): number {
