@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expandHome, homeDir, resolveConfigPath, resolveStateDir } from './paths';
+import { expandHome, homeDir, resolveConfigPath, resolveCredentialsDir, resolveStateDir } from './paths';
 
 describe('config paths', () => {
   const env = { HOME: '/home/ann' };
@@ -24,6 +24,20 @@ describe('config paths', () => {
   it('blank overrides are ignored and relative ones are made absolute', () => {
     expect(resolveStateDir({ ...env, CLAWDBOT_STATE_DIR: '  ' })).toBe('/home/ann/.clawdbot');
     expect(resolveStateDir({ ...env, CLAWDBOT_STATE_DIR: 'rel/dir' })).toBe(`${process.cwd()}/rel/dir`);
+  });
+
+  it('MOLTBOT_STATE_DIR / MOLTBOT_CONFIG_PATH (the upstream names after its rename) work when ours are not set', () => {
+    const e = { ...env, MOLTBOT_STATE_DIR: '/srv/molt', MOLTBOT_CONFIG_PATH: '/srv/molt/moltbot.json' };
+    expect(resolveStateDir(e)).toBe('/srv/molt');
+    expect(resolveConfigPath(e)).toBe('/srv/molt/moltbot.json');
+    expect(resolveStateDir({ ...e, CLAWDBOT_STATE_DIR: '/tmp/state' })).toBe('/tmp/state');
+    expect(resolveConfigPath({ ...e, CLAWDBOT_CONFIG_PATH: '/tmp/c.json' })).toBe('/tmp/c.json');
+  });
+
+  it('credentials live in <stateDir>/credentials unless CLAWDBOT_OAUTH_DIR moves them', () => {
+    expect(resolveCredentialsDir('/tmp/state', env)).toBe('/tmp/state/credentials');
+    expect(resolveCredentialsDir('/tmp/state', { ...env, CLAWDBOT_OAUTH_DIR: '~/secrets' })).toBe('/home/ann/secrets');
+    expect(resolveCredentialsDir('/tmp/state', { ...env, CLAWDBOT_OAUTH_DIR: ' ' })).toBe('/tmp/state/credentials');
   });
 
   it('expandHome expands only a leading ~ or ~/', () => {

@@ -8,6 +8,11 @@ export type Env = Record<string, string | undefined>;
 
 export const STATE_DIR_ENV = 'CLAWDBOT_STATE_DIR';
 export const CONFIG_PATH_ENV = 'CLAWDBOT_CONFIG_PATH';
+/** Overrides the credentials folder alone (pairing requests and approved senders). */
+export const CREDENTIALS_DIR_ENV = 'CLAWDBOT_OAUTH_DIR';
+/** The names the upstream project used after its rename; honoured when ours are not set. */
+const STATE_DIR_ALIAS = 'MOLTBOT_STATE_DIR';
+const CONFIG_PATH_ALIAS = 'MOLTBOT_CONFIG_PATH';
 export const CONFIG_FILE_NAME = 'clawdbot.json';
 
 /** `$HOME` when set (so tests can fake it), else the OS account's home directory. */
@@ -28,12 +33,27 @@ function envPath(value: string | undefined, env: Env): string | undefined {
   return trimmed ? resolve(expandHome(trimmed, env)) : undefined;
 }
 
-/** `$CLAWDBOT_STATE_DIR`, else `~/.clawdbot`. Holds the config, credentials (pairing) and caches. */
-export function resolveStateDir(env: Env = process.env): string {
-  return envPath(env[STATE_DIR_ENV], env) ?? join(homeDir(env), '.clawdbot');
+/** The state dir the environment asks for ($CLAWDBOT_STATE_DIR, else $MOLTBOT_STATE_DIR), if any. */
+export function stateDirFromEnv(env: Env = process.env): string | undefined {
+  return envPath(env[STATE_DIR_ENV], env) ?? envPath(env[STATE_DIR_ALIAS], env);
 }
 
-/** `$CLAWDBOT_CONFIG_PATH`, else `<stateDir>/clawdbot.json`. */
+/** The config file the environment asks for ($CLAWDBOT_CONFIG_PATH, else $MOLTBOT_CONFIG_PATH), if any. */
+export function configPathFromEnv(env: Env = process.env): string | undefined {
+  return envPath(env[CONFIG_PATH_ENV], env) ?? envPath(env[CONFIG_PATH_ALIAS], env);
+}
+
+/** The state dir from the environment, else `~/.clawdbot`. Holds the config, credentials (pairing) and caches. */
+export function resolveStateDir(env: Env = process.env): string {
+  return stateDirFromEnv(env) ?? join(homeDir(env), '.clawdbot');
+}
+
+/** The config file from the environment, else `<stateDir>/clawdbot.json`. */
 export function resolveConfigPath(env: Env = process.env): string {
-  return envPath(env[CONFIG_PATH_ENV], env) ?? join(resolveStateDir(env), CONFIG_FILE_NAME);
+  return configPathFromEnv(env) ?? join(resolveStateDir(env), CONFIG_FILE_NAME);
+}
+
+/** `$CLAWDBOT_OAUTH_DIR`, else `<stateDir>/credentials`: where the pairing files live. */
+export function resolveCredentialsDir(stateDir: string, env: Env = process.env): string {
+  return envPath(env[CREDENTIALS_DIR_ENV], env) ?? join(stateDir, 'credentials');
 }

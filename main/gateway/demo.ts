@@ -25,7 +25,7 @@ import { shapeReply, type Agent, type AgentStatus } from '../agent/agent';
 import { createDemoEchoProvider } from '../agent/providers/demo-echo';
 import type { ModelProvider } from '../agent/providers/types';
 import { parseConfigText, readConfigText } from '../config/load';
-import { CONFIG_FILE_NAME, STATE_DIR_ENV, type Env } from '../config/paths';
+import { CONFIG_FILE_NAME, STATE_DIR_ENV, stateDirFromEnv, type Env } from '../config/paths';
 import { writeFileAtomic } from '../util/atomic-file';
 import { checkoutRoot } from '../util/checkout-root';
 
@@ -98,7 +98,7 @@ export async function prepareDemo(options: DemoOptions = {}): Promise<DemoSetup>
   const simulatorPath = resolve(found);
   checkSimulator(simulatorPath);
 
-  const requested = options.stateDir ?? (env[STATE_DIR_ENV]?.trim() || undefined);
+  const requested = options.stateDir ?? stateDirFromEnv(env);
   const temporary = requested === undefined;
   const stateDir = requested ? resolve(requested) : await fs.mkdtemp(join(tmpdir(), 'clawdbot-demo-'));
   await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });

@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { DEMO_ECHO_MODEL, type GatewayStatus, type LogLevel, type PairingEvent } from '../../contract/gateway-api';
 import { createAgent, type Agent } from '../agent/agent';
 import { loadConfig, type LoadedConfig } from '../config/load';
-import { CONFIG_FILE_NAME, CONFIG_PATH_ENV, resolveConfigPath, resolveStateDir } from '../config/paths';
+import { CONFIG_FILE_NAME, configPathFromEnv, resolveConfigPath, resolveCredentialsDir, resolveStateDir } from '../config/paths';
 import { DEFAULT_GATEWAY_PORT } from '../config/schema';
 import type { ClawdbotConfig } from '../config/types';
 import { watchConfig, type ConfigChange, type ConfigWatcher } from '../config/watch';
@@ -144,9 +144,9 @@ export function resolvePort(explicit: number | undefined, env: NodeJS.ProcessEnv
   return config.gateway.port ?? DEFAULT_GATEWAY_PORT;
 }
 
-/** $CLAWDBOT_CONFIG_PATH, else clawdbot.json in the state dir given by the caller or the environment. */
+/** The config path from the environment, else clawdbot.json in the state dir given by the caller or the environment. */
 function defaultConfigPath(env: NodeJS.ProcessEnv, stateDir: string | undefined): string {
-  if (env[CONFIG_PATH_ENV]?.trim() || stateDir === undefined) return resolveConfigPath(env);
+  if (configPathFromEnv(env) !== undefined || stateDir === undefined) return resolveConfigPath(env);
   return join(stateDir, CONFIG_FILE_NAME);
 }
 
@@ -187,7 +187,9 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
   const staticDir = options.staticDir === undefined ? defaultStaticDir() : options.staticDir;
   if (staticDir === null && options.staticDir === undefined) log.info('web UI not built (out/renderer is missing): the control API runs without it; build it with `npx electron-vite build`');
 
-  const pairing = new PairingStore({ stateDir, logger: logs.logger('pairing') });
+  // The demo keeps everything in its own folder, credentials included.
+  const credentialsDir = demo ? join(stateDir, 'credentials') : resolveCredentialsDir(stateDir, env);
+  const pairing = new PairingStore({ credentialsDir, logger: logs.logger('pairing') });
   let core: Core | undefined;
   let configError: string | null = null;
   let pendingPairing = 0;

@@ -1,4 +1,6 @@
 // `clawdbot pairing list|approve|deny|revoke` with and without a running gateway (spec §3.5).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PairingEvent } from '../../contract/gateway-api';
 import { APPROVED_NOTICE } from '../../main/pairing/messages';
@@ -66,6 +68,18 @@ describe('pairing without a gateway (the files are changed directly)', () => {
     expect(await store.readAllowFrom()).toEqual([]);
     const notThere = await runCli(['pairing', 'revoke', 'imessage', '+15550003333'], ws.env);
     expect(notThere.code).toBe(1);
+  });
+
+  it('CLAWDBOT_OAUTH_DIR moves the pairing files: the CLI reads and writes them there', async () => {
+    const credentialsDir = join(ws.stateDir, 'elsewhere');
+    const moved = new PairingStore({ credentialsDir });
+    const { request } = await moved.upsertRequest('+15550004444');
+    const env = { ...ws.env, CLAWDBOT_OAUTH_DIR: credentialsDir };
+    expect((await runCli(['pairing', 'list', 'imessage', '--json'], env)).stdout).toContain(request!.code);
+    expect((await runCli(['pairing', 'list', 'imessage'], ws.env)).stdout).toBe('No pending imessage pairing requests.\n');
+    expect((await runCli(['pairing', 'approve', 'imessage', request!.code], env)).code).toBe(0);
+    expect(await moved.readAllowFrom()).toEqual(['+15550004444']);
+    expect(existsSync(join(ws.stateDir, 'credentials', 'imessage-allowFrom.json'))).toBe(false);
   });
 
   it('usage errors exit 2 with the spec wording', async () => {

@@ -77,6 +77,18 @@ describe('control API over the real gateway', () => {
     expect(await client.request('allowlist.list', {})).toEqual({ approved: [{ id: '+15555550123' }], configured: [] });
   });
 
+  it('keeps the pairing files in CLAWDBOT_OAUTH_DIR when it is set', async () => {
+    const w = ws();
+    const credentialsDir = join(w.stateDir, 'oauth');
+    const handle = await start(w, { env: { ...w.env, CLAWDBOT_OAUTH_DIR: credentialsDir } });
+    const client = await connect(handle);
+    const pairing = collect(client, 'pairing');
+    w.sim.inject({ from: '+15555550124', text: 'hello?' });
+    await waitFor('the pairing event', () => pairing.length > 0);
+    expect(existsSync(join(credentialsDir, 'imessage-pairing.json'))).toBe(true);
+    expect(existsSync(join(w.stateDir, 'credentials', 'imessage-pairing.json'))).toBe(false);
+  });
+
   it('answers the other methods from the real parts', async () => {
     const w = ws();
     const handle = await start(w);

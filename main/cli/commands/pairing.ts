@@ -7,7 +7,7 @@
 // to the very next message either way.
 import { ControlClientError } from '../../../contract/control-client';
 import type { PairingRequest } from '../../../contract/gateway-api';
-import { resolveStateDir } from '../../config/paths';
+import { resolveCredentialsDir, resolveStateDir } from '../../config/paths';
 import { normalizeHandle } from '../../imessage/targets';
 import { isValidPairingCode, normalizePairingCode } from '../../pairing/codes';
 import {
@@ -99,8 +99,7 @@ async function viaGateway(action: PairingAction, argument: string | undefined, o
 }
 
 async function viaFiles(action: PairingAction, argument: string | undefined, opts: PairingOptions): Promise<number> {
-  const stateDir = resolveStateDir();
-  const store = new PairingStore({ stateDir });
+  const store = new PairingStore({ credentialsDir: resolveCredentialsDir(resolveStateDir()) });
   try {
     switch (action) {
       case 'list':
