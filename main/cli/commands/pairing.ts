@@ -99,7 +99,8 @@ async function viaGateway(action: PairingAction, argument: string | undefined, o
 }
 
 async function viaFiles(action: PairingAction, argument: string | undefined, opts: PairingOptions): Promise<number> {
-  const store = new PairingStore({ credentialsDir: resolveCredentialsDir(resolveStateDir()) });
+  const stateDir = resolveStateDir();
+  const store = new PairingStore({ credentialsDir: resolveCredentialsDir(stateDir) });
   try {
     switch (action) {
       case 'list':
