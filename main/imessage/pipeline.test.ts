@@ -264,6 +264,31 @@ describe('InboundPipeline', () => {
       expect(hub.tail().some((r) => /could not check the chat \(imsg is restarting\)/.test(r.msg))).toBe(true);
     });
 
+    it('a long reply counts as sent only when its last chunk is in the chat (cut off between chunks: answered again)', async () => {
+      const reply = 'First part of a long answer. Second part of it. Third and last part.';
+      model.setBehavior({ text: reply });
+      const acct = account({ textChunkLimit: 30 });
+      const { pipeline: p, log } = pipeline({ account: acct });
+
+      // The previous run: the reply's start journaled, then all its chunks landed.
+      const whole = inbound(peer, 'tell me everything');
+      const journaled: string[] = [];
+      await p.handle(whole, { rpc: client, markSendStarted: (fp = '') => void journaled.push(fp), waitUntilListening: async () => true });
+      const chunks = sim.sent().map((row) => row.text);
+      expect(chunks.length).toBeGreaterThan(2);
+      expect(journaled).toEqual([textFingerprint(chunks.at(-1)!)]);
+      await p.handle(whole, interrupted(journaled[0]!));
+      expect(log.tail().at(-1)).toMatchObject({ messageId: whole.id, reason: 'already answered before restart' });
+
+      // The previous run died after the first chunk of this one's reply: it is answered again.
+      const cut = inbound(peer, 'and again');
+      await client.request('send', { chat_id: cut.chat_id, text: chunks[0] });
+      const before = sim.sent().length;
+      await p.handle(cut, interrupted(journaled[0]!));
+      expect(log.tail().at(-1)).toMatchObject({ messageId: cut.id, reason: 'replied' });
+      expect(sim.sent().slice(before).map((row) => row.text)).toEqual(chunks);
+    });
+
     it('replayed before imsg confirmed the subscription: the check waits for the account to listen, then looks', async () => {
       const { pipeline: p, log } = pipeline();
       const message = inbound(peer, 'while starting');

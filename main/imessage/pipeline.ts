@@ -17,9 +17,11 @@
 // anyway). Reason: imsg reads its stdin to EOF, so every send already written to it when the gateway
 // dies is still executed. With one in flight, at most one reply is uncertain after a crash, and that
 // one is journaled: right before each send the supervisor's cursor store records "send started"
-// with a fingerprint of the reply's first chunk. When a row with such a record (and no completion)
+// with a fingerprint of the reply's last chunk. When a row with such a record (and no completion)
 // is delivered again after a restart, the chat's recent history is read first; an outgoing row
-// after it carrying that fingerprint means the reply went out: the row is not answered twice.
+// after it carrying that fingerprint means the whole reply went out (chunks are sent in order):
+// the row is not answered twice. A reply cut off between chunks is answered again in full, which
+// repeats its first part rather than losing the rest.
 // Per-chat handling is strictly ordered, so only this row's reply can carry the fingerprint after
 // it (barring an identical earlier reply). Gaps: without a chat_id the history cannot be read and
 // the row is answered again; Messages writing the sent row only after the restarted gateway reads
@@ -385,7 +387,8 @@ export class InboundPipeline {
     await this.sends.run(async () => {
       // Remembered before sending: the echo can arrive before the send call returns.
       this.rememberSend(key, chunks);
-      context?.markSendStarted(chunks.length > 0 ? textFingerprint(chunks[0]!) : '');
+      // The last chunk: found in the chat, it proves the whole reply landed (see the header).
+      context?.markSendStarted(chunks.length > 0 ? textFingerprint(chunks[chunks.length - 1]!) : '');
       await this.opts.send(target, text);
     });
     this.opts.onOutbound?.();
