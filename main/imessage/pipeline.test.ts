@@ -280,7 +280,8 @@ describe('InboundPipeline', () => {
       await p.handle(whole, interrupted(journaled[0]!));
       expect(log.tail().at(-1)).toMatchObject({ messageId: whole.id, reason: 'already answered before restart' });
 
-      // The previous run died after the first chunk of this one's reply: it is answered again.
+      // The previous run died after the first chunk of this one's reply (the model gives the same
+      // answer, so the same fingerprint): it is answered again, in full.
       const cut = inbound(peer, 'and again');
       await client.request('send', { chat_id: cut.chat_id, text: chunks[0] });
       const before = sim.sent().length;
@@ -289,7 +290,7 @@ describe('InboundPipeline', () => {
       expect(sim.sent().slice(before).map((row) => row.text)).toEqual(chunks);
     });
 
-    it('replayed before imsg confirmed the subscription: the check waits for the account to listen, then looks', async () => {
+    it('imsg unreachable at the check (restarting): waits for the account to listen again, then looks', async () => {
       const { pipeline: p, log } = pipeline();
       const message = inbound(peer, 'while starting');
       await client.request('send', { chat_id: message.chat_id, text: 'the reply that got out' });
@@ -299,8 +300,8 @@ describe('InboundPipeline', () => {
         ...interrupted(textFingerprint('the reply that got out')),
         rpc: {
           request: (method, params) => {
-            calls.push(`${method}${listening ? '' : ' (starting)'}`);
-            return listening ? client.request(method, params) : Promise.reject(new ImsgRpcError('iMessage account default is not connected (state: starting)', 'not-running', method));
+            calls.push(`${method}${listening ? '' : ' (down)'}`);
+            return listening ? client.request(method, params) : Promise.reject(new ImsgRpcError('iMessage account default is not connected (state: backing-off)', 'not-running', method));
           },
         },
         waitUntilListening: async () => {
@@ -309,7 +310,7 @@ describe('InboundPipeline', () => {
         },
       };
       await p.handle(message, context);
-      expect(calls).toEqual(['messages.history (starting)', 'messages.history']);
+      expect(calls).toEqual(['messages.history (down)', 'messages.history']);
       expect(log.tail()[0]).toMatchObject({ messageId: message.id, reason: 'already answered before restart' });
       expect(sim.sent()).toHaveLength(1);
     });

@@ -67,7 +67,7 @@ export const INTERRUPTED_SEND_HISTORY_LIMIT = 20;
 /** When the interrupted reply is looked for: now, then twice more (ms between looks). Only the
  * (at most one) row per account whose send was in flight at a crash pays this delay. */
 export const INTERRUPTED_SEND_RECHECK_MS = [0, 300, 1200];
-/** How long that check waits for imsg to listen (the row is usually replayed during start-up). */
+/** How long that check waits for imsg to be reachable again when it is restarting. */
 export const INTERRUPTED_SEND_CONNECT_WAIT_MS = 30_000;
 
 /** A counting semaphore with a FIFO queue: callers wait, nobody is turned away. */
@@ -427,9 +427,9 @@ export class InboundPipeline {
   }
 
   /**
-   * The chat's latest rows. The uncertain row is typically replayed at start-up, before imsg has
-   * confirmed the subscription, when requests still fail as "not connected": a connection loss
-   * waits for the account to listen (bounded) and asks again instead of giving up on the check.
+   * The chat's latest rows. If imsg is not reachable right now (it died or is being restarted, so
+   * the request fails as a connection loss), wait for the account to listen again (bounded) and
+   * ask again: giving up on the check would answer the row a second time.
    */
   private async chatHistoryWhenListening(chatId: number, context: DeliveryContext, deadline: number): Promise<HistoryRow[]> {
     for (let attempt = 1; ; attempt++) {

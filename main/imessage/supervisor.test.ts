@@ -4,7 +4,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SimDb } from '../../e2e/imsg-sim/lib';
 import type { ResolvedImessageAccount } from '../config/types';
 import { createLogHub, type LogHub } from '../util/logger';
-import { AccountSupervisor, type SupervisorTimings } from './supervisor';
+import { AccountSupervisor, type DeliveryContext, type SupervisorTimings } from './supervisor';
 import Database from 'better-sqlite3';
 import { simImsg, tempDir, testAccount, writeFakeImsg, writeScript } from './test-support';
 import type { ImsgMessage } from './types';
@@ -55,7 +55,7 @@ interface Harness {
   states: string[];
 }
 
-function supervise(options: { env?: Record<string, string>; timings?: Partial<SupervisorTimings>; account?: Partial<ResolvedImessageAccount>; handler?: (m: ImsgMessage) => Promise<void> } = {}): Harness {
+function supervise(options: { env?: Record<string, string>; timings?: Partial<SupervisorTimings>; account?: Partial<ResolvedImessageAccount>; handler?: (m: ImsgMessage, context: DeliveryContext) => Promise<void> } = {}): Harness {
   const handled: ImsgMessage[] = [];
   const states: string[] = [];
   const supervisor = new AccountSupervisor({
@@ -64,9 +64,9 @@ function supervise(options: { env?: Record<string, string>; timings?: Partial<Su
     logger: hub.logger('imessage:default'),
     env: { ...process.env, IMSG_SIM_DB: db, IMSG_SIM_POLL_MS: '50', IMSG_SIM_DEBOUNCE_MS: '0', ...options.env },
     timings: { ...FAST, ...options.timings },
-    handler: async (message) => {
+    handler: async (message, context) => {
       handled.push(message);
-      await options.handler?.(message);
+      await options.handler?.(message, context);
     },
   });
   supervisor.onHealthChange((h) => {
@@ -149,12 +149,27 @@ describe('AccountSupervisor (against the imsg simulator)', () => {
     await waitUntil('first two', () => first.handled.length === 2);
     await first.supervisor.stop();
     const backlog = inject(3, 'backlog');
-    const second = supervise({ env: { IMSG_SIM_NOTIFY_BEFORE_RESPONSE: '1' } });
+    // A handler may use the rpc at once (a reply, a history check): imsg answers it after the
+    // subscribe, in order, although the account is still 'starting'.
+    const requests: string[] = [];
+    const second: Harness = supervise({
+      env: { IMSG_SIM_NOTIFY_BEFORE_RESPONSE: '1' },
+      handler: async (_message, context) => {
+        const state = second.supervisor.health().state;
+        const answer = await context.rpc.request<{ chats?: unknown[] }>('chats.list', { limit: 1 }).then(
+          (result) => `answered (${result.chats?.length} chat)`,
+          (error: Error) => error.message,
+        );
+        requests.push(`${state}: ${answer}`);
+      },
+    });
     await second.supervisor.start();
-    await waitUntil('backlog', () => second.handled.length >= 3);
+    await waitUntil('backlog', () => second.handled.length >= 3 && requests.length >= 3);
     await sleep(200);
     expectExactlyOnce(second.handled, backlog);
     expectExactlyOnce(first.handled, before);
+    expect(requests[0]).toBe('starting: answered (1 chat)');
+    expect(requests.every((r) => r.endsWith('answered (1 chat)'))).toBe(true);
   });
 
   it('resumes with since_rowid after a stop: messages that came while down are handled once, nothing twice', async () => {

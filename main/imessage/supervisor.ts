@@ -78,10 +78,7 @@ export interface DeliveryContext {
   interruptedSend?: { fingerprint: string };
   /** Journals (synchronously) that this row's reply is being handed to imsg now. */
   markSendStarted(fingerprint?: string): void;
-  /**
-   * Resolves true once the account listens (at once if it does). Rows replayed at start-up can
-   * arrive before imsg confirms the subscription, while requests still fail as "not connected".
-   */
+  /** Resolves true once the account listens (at once if it does); false if not by `deadline`. */
   waitUntilListening(deadline: number): Promise<boolean>;
 }
 
@@ -180,12 +177,17 @@ export class AccountSupervisor {
   private healthTimer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<(health: SupervisorHealth) => void>();
 
-  /** Outbound requests go to the live process; they fail clearly while it is not listening. */
+  /**
+   * Outbound requests go to the live process, from the moment it passed its checks: while
+   * 'starting' too, because rows replayed from the resume point can arrive before imsg answers
+   * watch.subscribe (imsg answers in order, so they simply queue behind it). They fail clearly
+   * while no process is up.
+   */
   readonly rpc: ImsgRpc = {
     request: <T = unknown>(method: string, params?: Record<string, unknown>, options?: { timeoutMs?: number }): Promise<T> => {
       const client = this.client;
       const attempt = this.current;
-      if (this.state !== 'listening' || !client) return Promise.reject(new ImsgRpcError(this.notConnectedMessage(), 'not-running', method));
+      if ((this.state !== 'listening' && this.state !== 'starting') || !client) return Promise.reject(new ImsgRpcError(this.notConnectedMessage(), 'not-running', method));
       return client.request<T>(method, params, options).catch((error: unknown) => {
         // imsg answers one request at a time, so a request that times out means imsg is stuck
         // (the liveness check stands aside while requests are pending): restart it.
