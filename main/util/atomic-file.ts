@@ -18,11 +18,16 @@ export interface AtomicWriteOptions {
   durable?: boolean;
 }
 
+/** A unique hidden temp file beside `path` (same directory, so the rename stays atomic). */
+function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
 export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
   const mode = options.mode ?? 0o600;
   const dir = dirname(path);
   await fs.mkdir(dir, { recursive: true, mode: options.dirMode ?? 0o700 });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = tempPathFor(path);
   let handle: fs.FileHandle | undefined;
   try {
     handle = await fs.open(tmp, 'wx', mode);
@@ -49,7 +54,7 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, opt
   const mode = options.mode ?? 0o600;
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true, mode: options.dirMode ?? 0o700 });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = tempPathFor(path);
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'wx', mode);
