@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import WebSocket from 'ws';
 import { createControlClient } from '../contract/control-client';
 import type { PairingEvent } from '../contract/gateway-api';
-import type { InjectOptions } from '../e2e/imsg-sim/lib';
+import type { InjectOptions } from '../sim/lib';
 import { readToken } from '../main/gateway/auth';
 import { PairingStore } from '../main/pairing/store';
 import { cpuMsOf, memoryOf } from './lib/proc';

@@ -17,7 +17,7 @@ const result = await build({
   absWorkingDir: root,
   entryPoints: {
     cli: 'main/cli/index.ts',
-    'imsg-sim': 'e2e/imsg-sim/cli.ts',
+    'imsg-sim': 'sim/cli.ts',
   },
   outdir,
   bundle: true,

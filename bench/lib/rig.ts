@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AccountHealth, HealthResponse, LogRecord } from '../../contract/gateway-api';
-import { SimDb, simBinPath } from '../../e2e/imsg-sim/lib';
+import { SimDb, simBinPath } from '../../sim/lib';
 import { readInstanceFile } from '../../main/gateway/instance-file';
 import { readToken } from '../../main/gateway/auth';
 

@@ -13,7 +13,8 @@ import type {
   ProbeResult,
   SendMessageParams,
 } from '../../contract/gateway-api';
-import { GatewayError, type GatewayServices } from '../../main/gateway/services';
+import { type GatewayServices } from '../../main/gateway/services';
+import { ActionableError } from '../../main/util/actionable-error';
 import { PairingStore } from '../../main/pairing/store';
 import type { LogHub } from '../../main/util/logger';
 
@@ -120,7 +121,7 @@ export function createFakeGatewayServices(options: FakeServicesOptions): FakeGat
   function account(accountId: string | undefined): AccountHealth[] {
     if (accountId === undefined) return [...accounts.values()];
     const found = accounts.get(accountId);
-    if (!found) throw new GatewayError('not_found', `No iMessage account "${accountId}".`, `Known accounts: ${[...accounts.keys()].join(', ')}.`);
+    if (!found) throw new ActionableError('not_found', `No iMessage account "${accountId}".`, `Known accounts: ${[...accounts.keys()].join(', ')}.`);
     return [found];
   }
 
@@ -154,13 +155,13 @@ export function createFakeGatewayServices(options: FakeServicesOptions): FakeGat
     async 'pairing.approve'(params) {
       record('pairing.approve', params);
       const approved = await pairingStore.approve(params.code);
-      if (!approved) throw new GatewayError('not_found', `No pending pairing request found for code: ${params.code}`, 'List pending requests with `clawdbot pairing list imessage`.');
+      if (!approved) throw new ActionableError('not_found', `No pending pairing request found for code: ${params.code}`, 'List pending requests with `clawdbot pairing list imessage`.');
       return { approved, notified: false };
     },
     async 'pairing.deny'(params) {
       record('pairing.deny', params);
       const denied = await pairingStore.deny(params.code);
-      if (!denied) throw new GatewayError('not_found', `No pending pairing request found for code: ${params.code}`);
+      if (!denied) throw new ActionableError('not_found', `No pending pairing request found for code: ${params.code}`);
       return { denied };
     },
     async 'pairing.revoke'(params) {
@@ -200,12 +201,12 @@ export function createFakeGatewayServices(options: FakeServicesOptions): FakeGat
     // Demo methods: recorded only (the real ones are tested against the real gateway).
     async 'demo.inject'(params) {
       record('demo.inject', params);
-      if (!options.demo) throw new GatewayError('unavailable', 'demo.inject is only available in demo mode');
+      if (!options.demo) throw new ActionableError('unavailable', 'demo.inject is only available in demo mode');
       return { rowid: calls.filter((call) => call.method === 'demo.inject').length };
     },
     async 'demo.sent'(params) {
       record('demo.sent', params);
-      if (!options.demo) throw new GatewayError('unavailable', 'demo.sent is only available in demo mode');
+      if (!options.demo) throw new ActionableError('unavailable', 'demo.sent is only available in demo mode');
       return { messages: [] };
     },
     on(event, listener) {

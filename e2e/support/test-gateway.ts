@@ -13,10 +13,10 @@ import { patchConfigFile } from '../../main/config/write';
 import type { ControlServerLimits } from '../../main/gateway/control-server';
 import { shellQuote } from '../../main/gateway/demo';
 import { startGateway, type GatewayHandle } from '../../main/gateway/start';
-import { normalizeHandle } from '../../main/imessage/targets';
+import { normalizeHandle } from '../../contract/handles';
 import { PairingStore } from '../../main/pairing/store';
 import { createLogHub, type LogHub } from '../../main/util/logger';
-import { SimDb, simBinPath } from '../imsg-sim/lib';
+import { SimDb, simBinPath } from '../../sim/lib';
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const RENDERER_BUILD_DIR = join(repoRoot, 'out', 'renderer');

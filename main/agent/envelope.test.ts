@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CURRENT_MESSAGE_HEADER, HISTORY_HEADER } from '../imessage/pending-history';
+import { CURRENT_MESSAGE_HEADER, HISTORY_HEADER } from './history-format';
 import {
   formatElapsed,
   formatEnvelopeTimestamp,

@@ -4,9 +4,9 @@
 //   group:  [iMessage Family id:42 2026-01-17 00:00 UTC] +15550001111: hello
 // followed by attachment references, skipped-attachment notes and the quoted reply context, and
 // preceded (groups) by the messages skipped since the last reply.
-import { formatWithPendingHistory, type PendingEntry } from '../imessage/pending-history';
-import { mediaKind, mediaPlaceholder } from '../imessage/media';
-import type { ImsgMessage } from '../imessage/types';
+import { formatWithPendingHistory, type PendingEntry } from './history-format';
+import { mediaKind, mediaPlaceholder } from '../util/media-types';
+import type { ImsgMessage } from '../../contract/imsg';
 
 /** `local` (default), `utc`, or an IANA zone such as `Europe/Paris`. */
 export type EnvelopeTimezone = string;

@@ -15,7 +15,7 @@ import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { applyEdits, findNodeAtLocation, modify, parse as parseJsonc, parseTree, type FormattingOptions, type ParseError } from 'jsonc-parser';
 import JSON5 from 'json5';
-import { acquireFileLock, FileLockError } from '../pairing/file-lock';
+import { acquireFileLock, FileLockError } from '../util/file-lock';
 import { writeFileAtomic } from '../util/atomic-file';
 import { ConfigError, type ConfigIssue } from './errors';
 import { cloneJson, deepEqual, formatKeyPath, getAtPath, isPlainObject, parseKeyPath, type KeyPath } from './json-path';

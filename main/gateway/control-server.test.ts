@@ -8,7 +8,7 @@ import { ControlClientError } from '../../contract/control-client';
 import { MAX_FRAME_BYTES, type HealthResponse } from '../../contract/gateway-api';
 import { closed, collectFrames, connectFrame, httpRequest, nextFrame, openSocket, rawUpgrade, startKit, type Kit } from '../../e2e/support/control-kit';
 import { PortInUseError, startControlServer } from './control-server';
-import { GatewayError } from './services';
+import { ActionableError } from '../util/actionable-error';
 
 let kits: Kit[] = [];
 async function kit(...args: Parameters<typeof startKit>): Promise<Kit> {
@@ -164,12 +164,12 @@ describe('requests', () => {
     expect(k.services.calls.at(-1)).toEqual({ method: 'pairing.approve', params: { code: request.code } });
   });
 
-  it('maps service errors: GatewayError keeps code and fix, anything else is internal', async () => {
+  it('maps service errors: ActionableError keeps code and fix, anything else is internal', async () => {
     const k = await kit({
       services: (fake) => ({
         ...fake,
         'channels.restart': async () => {
-          throw new GatewayError('unavailable', 'Account "work" is disabled.', 'Set channels.imessage.accounts.work.enabled to true.');
+          throw new ActionableError('unavailable', 'Account "work" is disabled.', 'Set channels.imessage.accounts.work.enabled to true.');
         },
         'channels.probe': async () => {
           throw new Error('spawn imsg ENOENT');

@@ -45,7 +45,8 @@ import { MIN_TOKEN_LENGTH, tokensEqual } from './auth';
 import { connectParamsSchema, describeIssues, PARAM_SCHEMAS, requestFrameSchema } from './control-schemas';
 import { SECURITY_HEADERS, serveStatic } from './http-static';
 import { createTokenBucket, takeFromAll, type TokenBucket } from './rate-limit';
-import { CONTROL_EVENTS, GatewayError, type GatewayServices, type ServiceMethod } from './services';
+import { CONTROL_EVENTS, type GatewayServices, type ServiceMethod } from './services';
+import { ActionableError } from '../util/actionable-error';
 
 export interface ControlServerLimits {
   /** Open WebSocket connections (authenticated or not); more are refused with HTTP 503. */
@@ -464,7 +465,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
   }
 
   function toControlError(error: unknown, method: string): ControlError {
-    if (error instanceof GatewayError) {
+    if (error instanceof ActionableError) {
       const mapped: ControlError = { code: error.code, message: error.message };
       if (error.fix) mapped.fix = error.fix;
       return mapped;

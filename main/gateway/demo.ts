@@ -1,5 +1,5 @@
 // Demo mode (`clawdbot gateway --demo`, and `npm start` on a machine without imsg): the gateway runs
-// against a simulated Messages account — our imsg simulator (e2e/imsg-sim) over a real SQLite
+// against a simulated Messages account — our imsg simulator (sim/) over a real SQLite
 // chat.db in the state dir — so anyone can try pairing, access policies and replies without a Mac.
 //
 // Layout of a demo state dir (a fresh temp dir, or CLAWDBOT_STATE_DIR when set):
@@ -35,7 +35,7 @@ export const DEMO_ME = '+15550000000';
 export const DEMO_SENDER = '+15555550123';
 /** Watch debounce of the demo's simulator: replies feel instant (the real imsg waits 500 ms). */
 export const DEMO_DEBOUNCE_MS = 50;
-/** Overrides where the simulator executable is (default: e2e/imsg-sim/bin/imsg in this checkout). */
+/** Overrides where the simulator executable is (default: sim/bin/imsg in this checkout). */
 export const SIMULATOR_ENV = 'CLAWDBOT_IMSG_SIMULATOR';
 
 export interface DemoOptions {
@@ -80,12 +80,12 @@ export class DemoSetupError extends Error {
   }
 }
 
-/** $CLAWDBOT_IMSG_SIMULATOR, else the checkout's e2e/imsg-sim/bin/imsg (undefined outside a checkout). */
+/** $CLAWDBOT_IMSG_SIMULATOR, else the checkout's sim/bin/imsg (undefined outside a checkout). */
 export function defaultSimulatorPath(env: Env = process.env): string | undefined {
   const explicit = env[SIMULATOR_ENV]?.trim();
   if (explicit) return explicit;
   const root = checkoutRoot();
-  return root ? join(root, 'e2e', 'imsg-sim', 'bin', 'imsg') : undefined;
+  return root ? join(root, 'sim', 'bin', 'imsg') : undefined;
 }
 
 /** Creates (or reuses) the demo state dir, chat.db, wrapper and config. */
@@ -93,7 +93,7 @@ export async function prepareDemo(options: DemoOptions = {}): Promise<DemoSetup>
   const env = options.env ?? process.env;
   const found = options.simulatorPath ?? defaultSimulatorPath(env);
   if (!found) {
-    throw new DemoSetupError('Demo mode needs the imsg simulator, which comes with a Clawdbot checkout (e2e/imsg-sim).', `Run the demo from a checkout, or set ${SIMULATOR_ENV} to the simulator's bin/imsg.`);
+    throw new DemoSetupError('Demo mode needs the imsg simulator, which comes with a Clawdbot checkout (sim/).', `Run the demo from a checkout, or set ${SIMULATOR_ENV} to the simulator's bin/imsg.`);
   }
   const simulatorPath = resolve(found);
   checkSimulator(simulatorPath);
@@ -180,8 +180,8 @@ export class DemoInputError extends Error {
   override readonly name = 'DemoInputError';
 }
 
-type SimLib = typeof import('../../e2e/imsg-sim/lib');
-type SimDbInstance = import('../../e2e/imsg-sim/lib').SimDb;
+type SimLib = typeof import('../../sim/lib');
+type SimDbInstance = import('../../sim/lib').SimDb;
 
 /**
  * Reads and writes the simulated chat.db through the simulator's library, in this process. The
@@ -199,7 +199,7 @@ export function createDemoMessages(dbPath: string): DemoMessages {
 
   function open(): Promise<SimDbInstance> {
     if (closed) return Promise.reject(new Error('the demo has stopped'));
-    opening ??= import('../../e2e/imsg-sim/lib').then(
+    opening ??= import('../../sim/lib').then(
       (loaded) => {
         if (closed) throw new Error('the demo has stopped');
         lib = loaded;
@@ -279,13 +279,13 @@ function checkSimulator(simulatorPath: string): void {
   if (!existsSync(simulatorPath)) {
     throw new DemoSetupError(
       `The imsg simulator is missing (${simulatorPath}); demo mode needs it.`,
-      `Run the demo from a Clawdbot checkout, or point ${SIMULATOR_ENV} at e2e/imsg-sim/bin/imsg.`,
+      `Run the demo from a Clawdbot checkout, or point ${SIMULATOR_ENV} at sim/bin/imsg.`,
     );
   }
   // The checkout's wrapper runs the pre-built bundle out/node/imsg-sim.js.
   const root = checkoutRoot();
   const bundle = root ? join(root, 'out', 'node', 'imsg-sim.js') : '';
-  if (root && simulatorPath === join(root, 'e2e', 'imsg-sim', 'bin', 'imsg') && !existsSync(bundle)) {
+  if (root && simulatorPath === join(root, 'sim', 'bin', 'imsg') && !existsSync(bundle)) {
     throw new DemoSetupError(`The imsg simulator is not built (${bundle} is missing).`, 'Run `npm run build:node` in the checkout.');
   }
 }

@@ -20,7 +20,8 @@ import { APPROVED_NOTICE, formatUnknownCode } from '../pairing/messages';
 import { PairingStoreError, type PairingStore } from '../pairing/store';
 import type { LogHub } from '../util/logger';
 import { DemoInputError, type DemoMessages } from './demo';
-import { GatewayError, type EventListener, type GatewayServices } from './services';
+import { type EventListener, type GatewayServices } from './services';
+import { ActionableError } from '../util/actionable-error';
 
 export interface GatewayParts {
   channel(): ImessageChannel;
@@ -68,8 +69,8 @@ export function createGatewayServices(parts: GatewayParts): GatewayServicesImpl 
       return await work();
     } catch (error) {
       if (error instanceof PairingStoreError) {
-        if (error.code === 'invalid-sender') throw new GatewayError('bad_request', error.message);
-        throw new GatewayError('unavailable', error.message, error.path ? `Check ${error.path} (a damaged file is kept next to it as .corrupt-<time>).` : undefined);
+        if (error.code === 'invalid-sender') throw new ActionableError('bad_request', error.message);
+        throw new ActionableError('unavailable', error.message, error.path ? `Check ${error.path} (a damaged file is kept next to it as .corrupt-<time>).` : undefined);
       }
       throw error;
     }
@@ -90,14 +91,14 @@ export function createGatewayServices(parts: GatewayParts): GatewayServicesImpl 
   /** Runs a demo method; refused outside demo mode before anything (the simulator) is loaded. */
   async function demoCall<T>(method: string, work: (demo: DemoMessages) => Promise<T>): Promise<T> {
     const demo = parts.demo;
-    if (!demo) throw new GatewayError('unavailable', `${method} is only available in demo mode`, DEMO_ONLY_FIX);
+    if (!demo) throw new ActionableError('unavailable', `${method} is only available in demo mode`, DEMO_ONLY_FIX);
     try {
       return await work(demo);
     } catch (error) {
-      if (error instanceof DemoInputError) throw new GatewayError('bad_request', `${method}: ${error.message}`);
+      if (error instanceof DemoInputError) throw new ActionableError('bad_request', `${method}: ${error.message}`);
       // The simulated chat.db is missing, locked or damaged: nothing the request itself got wrong.
       const message = error instanceof Error ? error.message : String(error);
-      throw new GatewayError('unavailable', `${method}: the simulated Messages database could not be used: ${message}`, 'Restart the demo gateway (a temporary demo starts from a fresh database).');
+      throw new ActionableError('unavailable', `${method}: the simulated Messages database could not be used: ${message}`, 'Restart the demo gateway (a temporary demo starts from a fresh database).');
     }
   }
 
@@ -116,13 +117,13 @@ export function createGatewayServices(parts: GatewayParts): GatewayServicesImpl 
     },
     async 'pairing.approve'({ code, notify }) {
       const approved = await pairingCall(() => parts.pairing.approve(code));
-      if (!approved) throw new GatewayError('not_found', formatUnknownCode(code), UNKNOWN_CODE_FIX);
+      if (!approved) throw new ActionableError('not_found', formatUnknownCode(code), UNKNOWN_CODE_FIX);
       if (!notify) return { approved, notified: false };
       return { approved, ...(await notifyApproved(approved)) };
     },
     async 'pairing.deny'({ code }) {
       const denied = await pairingCall(() => parts.pairing.deny(code));
-      if (!denied) throw new GatewayError('not_found', formatUnknownCode(code), UNKNOWN_CODE_FIX);
+      if (!denied) throw new ActionableError('not_found', formatUnknownCode(code), UNKNOWN_CODE_FIX);
       return { denied };
     },
     async 'pairing.revoke'({ sender }) {
@@ -143,12 +144,12 @@ export function createGatewayServices(parts: GatewayParts): GatewayServicesImpl 
       try {
         return await parts.channel().send(params);
       } catch (error) {
-        if (error instanceof GatewayError) throw error;
+        if (error instanceof ActionableError) throw error;
         const message = error instanceof Error ? error.message : String(error);
         // imsg failed to deliver (Messages not signed in, Automation denied, the process died).
-        if (error instanceof ImessageSendError) throw new GatewayError('unavailable', message, 'Check the account with `clawdbot channels status --probe`.');
+        if (error instanceof ImessageSendError) throw new ActionableError('unavailable', message, 'Check the account with `clawdbot channels status --probe`.');
         // Everything checked before sending: target syntax, missing text/media, media too large.
-        throw new GatewayError('bad_request', message);
+        throw new ActionableError('bad_request', message);
       }
     },
     async 'config.get'() {
@@ -165,7 +166,7 @@ export function createGatewayServices(parts: GatewayParts): GatewayServicesImpl 
       } catch (error) {
         if (error instanceof ConfigError) {
           const fix = error.issues.map((issue) => issue.fix).find(Boolean);
-          throw new GatewayError(error.kind === 'io' ? 'unavailable' : 'bad_request', error.message, fix);
+          throw new ActionableError(error.kind === 'io' ? 'unavailable' : 'bad_request', error.message, fix);
         }
         throw error;
       }
@@ -178,7 +179,7 @@ export function createGatewayServices(parts: GatewayParts): GatewayServicesImpl 
         await parts.requestRestart();
       } catch (error) {
         if (error instanceof ConfigError) {
-          throw new GatewayError('bad_request', `Not restarting: ${error.message}`, 'Fix the config file (see `clawdbot config validate`), then restart again.');
+          throw new ActionableError('bad_request', `Not restarting: ${error.message}`, 'Fix the config file (see `clawdbot config validate`), then restart again.');
         }
         throw error;
       }

@@ -6,7 +6,6 @@
 // through this interface. The gateway composition (startGateway) implements it over the channel
 // manager, pairing store, config and log hub; tests implement it in memory.
 import type {
-  ControlErrorCode,
   ControlEvent,
   ControlEvents,
   ControlMethod,
@@ -60,19 +59,3 @@ export const CONTROL_EVENTS = ['health', 'pairing', 'accessLog', 'log', 'shutdow
 type MissingEvents = Exclude<ControlEvent, (typeof CONTROL_EVENTS)[number]>;
 const everyEventListed: [MissingEvents] extends [never] ? true : MissingEvents = true;
 void everyEventListed;
-
-/**
- * An error a service throws on purpose, e.g. an unknown pairing code (`not_found`) or a channel
- * that is not running (`unavailable`). The server sends code, message and fix to the client as
- * they are. Anything else a service throws becomes `internal`.
- */
-export class GatewayError extends Error {
-  override readonly name = 'GatewayError';
-  constructor(
-    readonly code: ControlErrorCode,
-    message: string,
-    readonly fix?: string,
-  ) {
-    super(message);
-  }
-}

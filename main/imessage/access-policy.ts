@@ -15,7 +15,7 @@
 import type { DmPolicy, GroupPolicy, GroupSettings, ResolvedImessageAccount } from '../config/types';
 import type { AccessDecision } from '../../contract/gateway-api';
 import { compileAllowList, type AllowMatcher, type NormalizedSenderRef } from './allow-from';
-import { normalizeHandle } from './targets';
+import { normalizeHandle } from '../../contract/handles';
 
 export type AccessPolicyConfig = Pick<ResolvedImessageAccount, 'dmPolicy' | 'allowFrom' | 'groupPolicy' | 'groupAllowFrom' | 'groups'>;
 

@@ -23,7 +23,7 @@
 //     through to handle matching, where it could never match anyway).
 //   - An empty list matches nobody. (The original's helper returned true and relied on every
 //     caller to check for emptiness first; access-policy.ts handles empty lists explicitly.)
-import { normalizeHandle } from './targets';
+import { normalizeHandle } from '../../contract/handles';
 
 export type AllowEntry =
   | { kind: 'any' }

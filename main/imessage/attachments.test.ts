@@ -2,13 +2,13 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simEnv, tempDb } from '../../e2e/imsg-sim/test-support';
-import { simBinPath } from '../../e2e/imsg-sim/lib/index';
+import { simEnv, tempDb } from '../../test/support/sim-session';
+import { simBinPath } from '../../sim/lib';
 import { createAttachmentPreparer, prepareInboundAttachments, remoteCacheDir, type RemoteFetch } from './attachments';
 import { parseImsgMessage } from './imsg-message';
 import { BYTES_PER_MB } from './media';
 import { ImsgRpcClient } from './rpc-client';
-import type { ImsgAttachment } from './types';
+import type { ImsgAttachment } from '../../contract/imsg';
 
 let dir: string;
 beforeAll(() => {

@@ -8,9 +8,10 @@ import { promises as fs } from 'node:fs';
 import { basename, extname, isAbsolute, join } from 'node:path';
 import type { ResolvedImessageAccount } from '../config/types';
 import type { Logger } from '../util/logger';
-import { formatMegabytes, guessMimeType, MEDIA_MAX_MB_KEY, mediaKind, mediaMaxBytes, type MediaKind } from './media';
+import { guessMimeType, mediaKind, type MediaKind } from '../util/media-types';
+import { formatMegabytes, MEDIA_MAX_MB_KEY, mediaMaxBytes } from './media';
 import { scpFetch, type ScpFetchOptions } from './scp';
-import type { ImsgAttachment, ImsgMessage } from './types';
+import type { ImsgAttachment, ImsgMessage } from '../../contract/imsg';
 
 /** A file the agent can read. Compatible with the envelope's EnvelopeAttachment. */
 export interface UsableAttachment {

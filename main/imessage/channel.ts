@@ -19,7 +19,7 @@ import { normalizeAgentId } from '../agent/model-config';
 import { resolveDefaultAccountId, resolveImessageAccounts } from '../config/accounts';
 import { deepEqual } from '../config/json-path';
 import type { ClawdbotConfig, ResolvedImessageAccount } from '../config/types';
-import { GatewayError } from '../gateway/services';
+import { ActionableError } from '../util/actionable-error';
 import type { CliInvocation } from '../pairing/messages';
 import type { PairingStore } from '../pairing/store';
 import type { Logger } from '../util/logger';
@@ -223,7 +223,7 @@ export class ImessageChannel {
       } else {
         const slot = this.slotOrThrow(accountId);
         if (!slot.supervisor) {
-          throw new GatewayError('unavailable', `iMessage account ${accountId} is ${notRunningReason(slot.account)}`, notRunningFix(slot.account));
+          throw new ActionableError('unavailable', `iMessage account ${accountId} is ${notRunningReason(slot.account)}`, notRunningFix(slot.account));
         }
         slots = [slot];
       }
@@ -251,10 +251,10 @@ export class ImessageChannel {
     const accountId = params.accountId ?? resolveDefaultAccountId(this.config);
     const slot = this.slotOrThrow(accountId);
     const supervisor = slot.supervisor;
-    if (!supervisor) throw new GatewayError('unavailable', `iMessage account ${accountId} is ${notRunningReason(slot.account)}`, notRunningFix(slot.account));
+    if (!supervisor) throw new ActionableError('unavailable', `iMessage account ${accountId} is ${notRunningReason(slot.account)}`, notRunningFix(slot.account));
     const health = supervisor.health();
     if (health.state !== 'listening') {
-      throw new GatewayError(
+      throw new ActionableError(
         'unavailable',
         `iMessage account ${accountId} is not connected (state: ${health.state})${health.lastError ? `: ${health.lastError.message}` : ''}`,
         health.lastError?.fix ?? 'Check the account with `clawdbot channels status --probe`.',
@@ -273,10 +273,10 @@ export class ImessageChannel {
     } catch (error) {
       if (error instanceof ImessageSendError) {
         if (error.sent > 0) supervisor.recordOutbound();
-        throw new GatewayError('unavailable', error.message, 'Check the account with `clawdbot channels status --probe`; the recipient may not be reachable over the chosen service.');
+        throw new ActionableError('unavailable', error.message, 'Check the account with `clawdbot channels status --probe`; the recipient may not be reachable over the chosen service.');
       }
       // Nothing was sent: the target, text or media is wrong.
-      throw new GatewayError('bad_request', error instanceof Error ? error.message : String(error));
+      throw new ActionableError('bad_request', error instanceof Error ? error.message : String(error));
     }
     supervisor.recordOutbound();
     return { accountId, chunks: result.chunks, messageIds: result.messageIds };
@@ -399,7 +399,7 @@ export class ImessageChannel {
     const slot = this.slots.get(accountId);
     if (slot) return slot;
     const known = [...this.slots.keys()].sort();
-    throw new GatewayError(
+    throw new ActionableError(
       'not_found',
       `No iMessage account "${accountId}"${known.length > 0 ? ` (accounts: ${known.join(', ')})` : ''}`,
       'Use an account id from channels.imessage.accounts, or omit it for the default account.',

@@ -6,7 +6,7 @@
 // Strict where the pipeline depends on a value (id, chat_id, is_from_me, created_at, sender and
 // text types); lenient where imsg versions differ (a missing `guid`, `text` or `attachments` gets
 // its empty value, an optional field of the wrong type is dropped and reported, never fatal).
-import type { ImsgAttachment, ImsgMessage } from './types';
+import type { ImsgAttachment, ImsgMessage } from '../../contract/imsg';
 
 export type ParseResult<T> = { ok: true; value: T; dropped: string[] } | { ok: false; reason: string };
 

@@ -4,9 +4,8 @@ import { mkdtempSync, promises as fs, rmSync, statSync, utimesSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BYTES_PER_MB, formatMegabytes, guessMimeType, loadOutboundMedia, MediaError, mediaKind, mediaPlaceholder, mediaTooLargeMessage, outboundMediaDir,
-} from './media';
+import { guessMimeType, mediaKind, mediaPlaceholder } from '../util/media-types';
+import { BYTES_PER_MB, formatMegabytes, loadOutboundMedia, MediaError, mediaTooLargeMessage, outboundMediaDir } from './media';
 
 let dir: string;
 let server: Server;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CURRENT_MESSAGE_HEADER, formatWithPendingHistory, HISTORY_HEADER, PendingHistory, type PendingEntry } from './pending-history';
+import { CURRENT_MESSAGE_HEADER, formatWithPendingHistory, HISTORY_HEADER, type PendingEntry } from '../agent/history-format';
+import { PendingHistory } from './pending-history';
 
 const entry = (n: number, extra: Partial<PendingEntry> = {}): PendingEntry => ({ sender: `+1555000${n}`, body: `msg ${n}`, messageId: n, ...extra });
 

@@ -3,15 +3,7 @@
 // (spec §1 row 11). Memory is bounded three ways: `limit` entries per chat, `maxChats` chats
 // (least recently written evicted first), and `maxBodyChars` per entry.
 
-export interface PendingEntry {
-  /** Normalized sender handle. */
-  sender: string;
-  body: string;
-  /** ISO time (or epoch ms) of the original message. */
-  timestamp?: string | number;
-  /** imsg row id; shown to the agent as ` [id:<rowid>]`. */
-  messageId?: number | string;
-}
+import type { PendingEntry } from '../agent/history-format';
 
 export interface PendingHistoryOptions {
   /** Entries kept per chat (default 50; 0 disables the buffer). */
@@ -25,9 +17,6 @@ export interface PendingHistoryOptions {
 export const DEFAULT_HISTORY_LIMIT = 50;
 export const DEFAULT_MAX_CHATS = 1000;
 export const DEFAULT_MAX_BODY_CHARS = 2000;
-
-export const HISTORY_HEADER = '[Chat messages since your last reply - for context]';
-export const CURRENT_MESSAGE_HEADER = '[Current message - respond to this]';
 
 export class PendingHistory {
   readonly limit: number;
@@ -83,34 +72,6 @@ export class PendingHistory {
     if (chatKey === undefined) this.chats.clear();
     else this.chats.delete(chatKey);
   }
-}
-
-/** The line for one pending entry when no envelope formatter is given: `<sender>: <body>`. */
-export function formatPendingEntryPlain(entry: PendingEntry): string {
-  return `${entry.sender}: ${entry.body}`;
-}
-
-/**
- * The agent's input for a message that follows skipped ones:
- *
- *   [Chat messages since your last reply - for context]
- *   <entry envelope> [id:<rowid>]
- *   …
- *   (blank line)
- *   [Current message - respond to this]
- *   <current envelope>
- *
- * With no pending entries it is just the current envelope. `formatEntry` renders an entry the
- * way the current message was rendered (the inbound envelope), so both look alike to the agent.
- */
-export function formatWithPendingHistory(
-  entries: readonly PendingEntry[],
-  currentEnvelope: string,
-  formatEntry: (entry: PendingEntry) => string = formatPendingEntryPlain,
-): string {
-  if (entries.length === 0) return currentEnvelope;
-  const lines = entries.map((entry) => (entry.messageId != null && entry.messageId !== '' ? `${formatEntry(entry)} [id:${entry.messageId}]` : formatEntry(entry)));
-  return [HISTORY_HEADER, ...lines, '', CURRENT_MESSAGE_HEADER, currentEnvelope].join('\n');
 }
 
 function nonNegativeInt(value: number, name: string): number {

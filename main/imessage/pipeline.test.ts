@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SimDb } from '../../e2e/imsg-sim/lib';
+import { SimDb } from '../../sim/lib';
 import { startFakeModelServer, type FakeModelServer } from '../../test/support/fake-model-server';
 import { createAgent, type Agent } from '../agent/agent';
 import type { ResolvedImessageAccount } from '../config/types';
@@ -19,8 +19,8 @@ import { sendImessage } from './outbound';
 import { ConcurrencyLimit, InboundPipeline, textFingerprint, type InboundPipelineOptions } from './pipeline';
 import { ImsgRpcClient, ImsgRpcError } from './rpc-client';
 import type { DeliveryContext } from './supervisor';
-import { repoRoot, simImsg, tempDir, testAccount } from './test-support';
-import type { ImsgMessage } from './types';
+import { repoRoot, simImsg, tempDir, testAccount } from '../../test/support/imsg-fixtures';
+import type { ImsgMessage } from '../../contract/imsg';
 
 describe('ConcurrencyLimit', () => {
   it('never runs more than max at once, queues the rest in order, and frees slots on errors', async () => {

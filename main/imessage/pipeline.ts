@@ -55,8 +55,8 @@ import { applyMentionGate, resolveRequireMention, type MentionMatcher } from './
 import { PendingHistory } from './pending-history';
 import { isConnectionLoss } from './resend';
 import type { DeliveryContext } from './supervisor';
-import { normalizeHandle } from './targets';
-import type { ImsgMessage } from './types';
+import { normalizeHandle } from '../../contract/handles';
+import type { ImsgMessage } from '../../contract/imsg';
 
 /** Default bound on model calls in flight across the whole gateway. */
 export const DEFAULT_MAX_CONCURRENT_REPLIES = 32;

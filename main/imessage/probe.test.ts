@@ -1,9 +1,9 @@
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimDb } from '../../e2e/imsg-sim/lib';
+import { SimDb } from '../../sim/lib';
 import { NO_RPC_ERROR, parseImsgVersion, probeAndConnect, probeImsg, resolveExecutable } from './probe';
-import { simImsg, tempDir, writeScript } from './test-support';
+import { simImsg, tempDir, writeScript } from '../../test/support/imsg-fixtures';
 
 let dir: string;
 let db: string;

@@ -14,7 +14,8 @@ import { chunkText } from './chunking';
 import { ImessageSendError, resolveSendRegion, resolveSendService, type SendImessageResult } from './outbound';
 import { ImsgRpcError } from './rpc-client';
 import { parseTarget } from './targets';
-import type { ImsgMessage, ImsgRpc } from './types';
+import type { ImsgMessage } from '../../contract/imsg';
+import type { ImsgRpc } from './types';
 
 /** How long a reply waits for imsg to come back before it counts as failed. */
 export const DEFAULT_RESEND_WINDOW_MS = 60_000;

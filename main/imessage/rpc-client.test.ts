@@ -3,8 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogHub, type LogHub } from '../util/logger';
 import { ImsgRpcClient, ImsgRpcError, type ImsgExitInfo, type ImsgNotification, type ImsgRpcClientOptions } from './rpc-client';
 import { join } from 'node:path';
-import { SimDb } from '../../e2e/imsg-sim/lib';
-import { simImsg, tempDir, writeFakeImsg } from './test-support';
+import { SimDb } from '../../sim/lib';
+import { simImsg, tempDir, writeFakeImsg } from '../../test/support/imsg-fixtures';
 
 let dir: string;
 let fake: string;

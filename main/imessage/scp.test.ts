@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScpError, scpFetch, validateRemoteAttachmentPath, validateRemoteHost } from './scp';
-import { writeScript } from './test-support';
+import { writeScript } from '../../test/support/imsg-fixtures';
 
 const ATT = '/Users/bot/Library/Messages/Attachments/3f/15/5C1E8F2A-3B4D-4E6F-9A1B-2C3D4E5F6A7B';
 

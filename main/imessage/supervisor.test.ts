@@ -1,13 +1,13 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SimDb } from '../../e2e/imsg-sim/lib';
+import { SimDb } from '../../sim/lib';
 import type { ResolvedImessageAccount } from '../config/types';
 import { createLogHub, type LogHub } from '../util/logger';
 import { AccountSupervisor, type DeliveryContext, type SupervisorTimings } from './supervisor';
 import Database from 'better-sqlite3';
-import { simImsg, tempDir, testAccount, writeFakeImsg, writeScript } from './test-support';
-import type { ImsgMessage } from './types';
+import { simImsg, tempDir, testAccount, writeFakeImsg, writeScript } from '../../test/support/imsg-fixtures';
+import type { ImsgMessage } from '../../contract/imsg';
 
 const FAST: Partial<SupervisorTimings> = {
   probeTimeoutMs: 5000,

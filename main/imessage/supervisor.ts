@@ -21,7 +21,8 @@ import { CursorStore } from './cursor-store';
 import { parseMessageNotification, parseWatchError } from './imsg-message';
 import { classifyExit, classifyRequestError, DEFAULT_PROBE_TIMEOUT_MS, fullDiskAccessFix, probeAndConnect, type ImsgFailure } from './probe';
 import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SEND_TIMEOUT_MS, DEFAULT_STOP_GRACE_MS, ImsgRpcError, PERMISSION_TEXT_PATTERN, type ImsgExitInfo, type ImsgNotification, type ImsgRpcClient } from './rpc-client';
-import type { ImsgMessage, ImsgRpc } from './types';
+import type { ImsgMessage } from '../../contract/imsg';
+import type { ImsgRpc } from './types';
 
 export interface SupervisorTimings {
   /** Bound for each probe step before a (re)start. */

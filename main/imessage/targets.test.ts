@@ -1,5 +1,6 @@
+import { normalizeHandle } from '../../contract/handles';
 import { describe, expect, it } from 'vitest';
-import { formatTarget, looksLikeTargetId, normalizeHandle, normalizeTarget, parseTarget, targetSendParams, type ImessageTarget } from './targets';
+import { formatTarget, looksLikeTargetId, normalizeTarget, parseTarget, targetSendParams, type ImessageTarget } from './targets';
 
 describe('parseTarget', () => {
   // Spec imessage-channel.md §4 examples, plus aliases and casing.

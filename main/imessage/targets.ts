@@ -1,6 +1,7 @@
 // Outbound target grammar (spec imessage-channel.md §4): where a message goes and, for handles,
 // over which service. Parsing is strict and fails with a message that says what to write instead,
 // because targets come from users (CLI, config, agent tools) and a wrong chat is worse than an error.
+import { canonicalHandle } from '../../contract/handles';
 import type { ImessageService } from '../config/types';
 
 export type ImessageTarget =
@@ -76,30 +77,6 @@ export function parseTarget(raw: string): ImessageTarget {
     return parseChatTarget(rest) ?? { kind: 'handle', to: rest, service };
   }
   return parseChatTarget(value) ?? { kind: 'handle', to: value };
-}
-
-/**
- * Canonical text of a handle, used to compare senders and allowFrom entries (spec §2.2):
- * emails are lower-cased; phone numbers become `+` and digits (no country code is inferred:
- * `(555) 222-3333` → `+5552223333`). Service, `tel:` and `whatsapp:` prefixes are ignored.
- * Anything else (a contact name) is returned trimmed, unlike the original, which turned it into
- * a bare `+`.
- */
-export function normalizeHandle(raw: string): string {
-  let value = String(raw ?? '').trim();
-  for (;;) {
-    const stripped = stripPrefix(value, ['imessage:', 'sms:', 'auto:', 'whatsapp:', 'tel:']);
-    if (stripped === undefined) break;
-    value = stripped;
-  }
-  return canonicalHandle(value);
-}
-
-/** Email → lower case, phone → `+digits`, anything else unchanged. Never strips a prefix. */
-function canonicalHandle(value: string): string {
-  if (value.includes('@')) return value.toLowerCase();
-  if (/\d/.test(value) && /^[+\d\s().\-/]+$/.test(value)) return `+${value.replace(/\D/g, '')}`;
-  return value;
 }
 
 /** The canonical string of a parsed target, e.g. `chat_id:42` or `sms:+15552223333`. */

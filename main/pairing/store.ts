@@ -22,11 +22,11 @@ import { promises as fs, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { PairingEvent, PairingEventKind, PairingRequest } from '../../contract/gateway-api';
-import { normalizeHandle } from '../imessage/targets';
+import { normalizeHandle } from '../../contract/handles';
 import { preserveCorruptFile, readFileIfExists, readFileIfExistsSync, writeFileAtomic, writeFileAtomicSync } from '../util/atomic-file';
 import { silentLogger, type Logger } from '../util/logger';
 import { generateUniqueCode, normalizePairingCode, PairingCodeSpaceError } from './codes';
-import { FileLockError, withFileLock, type FileLockOptions } from './file-lock';
+import { FileLockError, withFileLock, type FileLockOptions } from '../util/file-lock';
 
 export const PAIRING_CHANNEL = 'imessage';
 export const PAIRING_TTL_MS = 60 * 60 * 1000;

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir } from '../imessage/test-support';
+import { tempDir } from '../../test/support/imsg-fixtures';
 import { writeFileAtomic, writeFileAtomicSync } from './atomic-file';
 
 const cleanups: (() => void)[] = [];

@@ -4,9 +4,9 @@
 // its policy with applyConfig (a policy change keeps the imsg process) and uses its own senders.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessLogEntry } from '../../contract/gateway-api';
-import { CURRENT_MESSAGE_HEADER, HISTORY_HEADER } from '../../main/imessage/pending-history';
+import { CURRENT_MESSAGE_HEADER, HISTORY_HEADER } from '../../main/agent/history-format';
 import { NO_MENTION_PATTERNS_WARNING } from '../../main/imessage/mention';
-import type { InjectOptions } from '../../e2e/imsg-sim/lib';
+import type { InjectOptions } from '../../sim/lib';
 import { sleep, startHarness, type Harness } from './harness';
 
 let h: Harness;

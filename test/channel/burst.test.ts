@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InjectOptions } from '../../e2e/imsg-sim/lib';
+import type { InjectOptions } from '../../sim/lib';
 import { startHarness, type Harness } from './harness';
 
 const SENDERS = 50;

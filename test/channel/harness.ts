@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SimDb, simBinPath, type InjectOptions, type SentRow } from '../../e2e/imsg-sim/lib';
+import { SimDb, simBinPath, type InjectOptions, type SentRow } from '../../sim/lib';
 import { createAgent, type Agent } from '../../main/agent/agent';
 import { validateConfig } from '../../main/config/validate';
 import type { ClawdbotConfig } from '../../main/config/types';

@@ -1,7 +1,7 @@
 // The channel's control surface: several accounts, health, hot reload, probe, restart, send, stop.
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SimDb } from '../../e2e/imsg-sim/lib';
+import { SimDb } from '../../sim/lib';
 import type { AccountHealth } from '../../contract/gateway-api';
 import { createAgent } from '../../main/agent/agent';
 import { validateConfig } from '../../main/config/validate';

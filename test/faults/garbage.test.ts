@@ -5,7 +5,7 @@
 // restart.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simBinPath } from '../../e2e/imsg-sim/lib';
+import { simBinPath } from '../../sim/lib';
 import { waitFor } from '../gateway/harness';
 import { answerAccounting, burst, sleep, startRig, type Rig } from './gateway-kit';
 

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import type { AccountHealth, HealthResponse } from '../../contract/gateway-api';
 import { readToken } from '../../main/gateway/auth';
 import type { ControlClient } from '../../contract/control-client';
-import type { InjectOptions, SentRow } from '../../e2e/imsg-sim/lib';
+import type { InjectOptions, SentRow } from '../../sim/lib';
 import { startFakeModelServer, type FakeModelServer } from '../support/fake-model-server';
 import { sleep, startGatewayProcess, workspace, type GatewayProcess, type Workspace } from '../gateway/harness';
 

@@ -2,10 +2,11 @@
 // (main/imessage/targets.ts, spec imessage-channel §4) and allowFrom entries
 // (main/imessage/allow-from.ts, spec §2.2). Arbitrary text must give a result or a clear Error,
 // never another exception, and the normalizers must be consistent with the matchers.
+import { normalizeHandle } from '../../contract/handles';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cleanAllowList, compileAllowList, isSenderAllowed, normalizeSenderRef, parseAllowEntry, stripServicePrefix, type NormalizedSenderRef } from '../../main/imessage/allow-from';
-import { formatTarget, looksLikeTargetId, normalizeHandle, normalizeTarget, parseTarget, targetSendParams, type ImessageTarget } from '../../main/imessage/targets';
+import { formatTarget, looksLikeTargetId, normalizeTarget, parseTarget, targetSendParams, type ImessageTarget } from '../../main/imessage/targets';
 
 const RUNS = { numRuns: 2000 };
 

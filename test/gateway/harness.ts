@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { createControlClient, type ControlClient } from '../../contract/control-client';
 import type { ControlEvents } from '../../contract/gateway-api';
-import { SimDb, simBinPath, type SentRow } from '../../e2e/imsg-sim/lib';
+import { SimDb, simBinPath, type SentRow } from '../../sim/lib';
 import { readInstanceFile, type GatewayInstance } from '../../main/gateway/instance-file';
 import { readToken } from '../../main/gateway/auth';
 

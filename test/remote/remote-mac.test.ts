@@ -5,13 +5,13 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimDb, simBinPath } from '../../e2e/imsg-sim/lib/index';
+import { SimDb, simBinPath } from '../../sim/lib';
 import { prepareInboundAttachments } from '../../main/imessage/attachments';
 import { parseImsgMessage } from '../../main/imessage/imsg-message';
 import { sendImessage } from '../../main/imessage/outbound';
 import { detectRemoteHost } from '../../main/imessage/remote-host';
 import { ImsgRpcClient } from '../../main/imessage/rpc-client';
-import type { ImsgMessage } from '../../main/imessage/types';
+import type { ImsgMessage } from '../../contract/imsg';
 import type { ResolvedImessageAccount } from '../../main/config/types';
 import { findSshd, startSshd, type TestSshd } from './sshd';
 

@@ -1,5 +1,5 @@
 // A valid inbound imsg message for unit tests (the fields imsg always sends), with overrides.
-import type { ImsgMessage } from '../../main/imessage/types';
+import type { ImsgMessage } from '../../contract/imsg';
 
 export function imsgMessage(overrides: Partial<ImsgMessage> = {}): ImsgMessage {
   return {

@@ -3,7 +3,7 @@
 // transaction's first read and its first write, SQLite answers SQLITE_BUSY at once instead of
 // waiting (its deadlock rule for upgrading readers), so busy_timeout does not help. A retry after
 // a moment does. (Reported: SimDb could use BEGIN IMMEDIATE, `transaction(fn).immediate()`.)
-import type { InjectOptions, InjectResult, SimDb } from '../../e2e/imsg-sim/lib';
+import type { InjectOptions, InjectResult, SimDb } from '../../sim/lib';
 
 function isBusy(error: unknown): boolean {
   return typeof (error as { code?: unknown })?.code === 'string' && (error as { code: string }).code.startsWith('SQLITE_BUSY');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ImsgMessage } from '../../imessage/types';
+import type { ImsgMessage } from '../../../contract/imsg';
 import { formatInboundEnvelope } from '../envelope';
 import { createDemoEchoProvider, currentMessageText, DEMO_ECHO_MAX_CHARS, demoEchoText } from './demo-echo';
 import { ModelError } from './errors';

@@ -8,7 +8,7 @@
 import { ControlClientError } from '../../../contract/control-client';
 import type { PairingRequest } from '../../../contract/gateway-api';
 import { resolveCredentialsDir, resolveStateDir } from '../../config/paths';
-import { normalizeHandle } from '../../imessage/targets';
+import { normalizeHandle } from '../../../contract/handles';
 import { isValidPairingCode, normalizePairingCode } from '../../pairing/codes';
 import {
   APPROVED_NOTICE,

@@ -5,13 +5,13 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveImessageAccounts } from '../config/accounts';
-import type { ResolvedImessageAccount } from '../config/types';
-import { validateConfig } from '../config/validate';
+import { resolveImessageAccounts } from '../../main/config/accounts';
+import type { ResolvedImessageAccount } from '../../main/config/types';
+import { validateConfig } from '../../main/config/validate';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 /** The simulator executable (after `npm run build:node`, which vitest's global setup runs). */
-export const simImsg = join(repoRoot, 'e2e/imsg-sim/bin/imsg');
+export const simImsg = join(repoRoot, 'sim/bin/imsg');
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));

@@ -1,10 +1,10 @@
-// Helpers for tests that drive the real simulator executable (e2e/imsg-sim/bin/imsg): a temp
+// Helpers for tests that drive the real simulator executable (sim/bin/imsg): a temp
 // chat.db, a JSON-RPC session over the child's stdio, and one-shot command runs.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SimDb, simBinPath } from './lib/index';
+import { SimDb, simBinPath } from '../../sim/lib';
 
 export { simBinPath };
 

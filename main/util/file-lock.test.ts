@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir } from '../imessage/test-support';
+import { tempDir } from '../../test/support/imsg-fixtures';
 import { FileLockError, lockPathFor, withFileLock } from './file-lock';
 
 let root: string;

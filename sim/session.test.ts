@@ -3,7 +3,7 @@
 // reply sent back, and that reply read back as an is_from_me row via the watch echo and `sim sent`.
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RpcSession, runSim, tempDb, type TempDb } from './test-support';
+import { RpcSession, runSim, tempDb, type TempDb } from '../test/support/sim-session';
 
 let fx: TempDb;
 let rpc: RpcSession | undefined;

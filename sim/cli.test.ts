@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RpcSession, runSim, simBinPath, simEnv, tempDb, type TempDb } from './test-support';
+import { RpcSession, runSim, simBinPath, simEnv, tempDb, type TempDb } from '../test/support/sim-session';
 
 let fx: TempDb;
 let dm: { rowid: number; guid: string; chatId: number };

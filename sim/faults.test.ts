@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RpcSession, runSim, tempDb, type TempDb } from './test-support';
+import { RpcSession, runSim, tempDb, type TempDb } from '../test/support/sim-session';
 
 let fx: TempDb;
 const sessions: RpcSession[] = [];

@@ -2,7 +2,7 @@
 // a 5,000-row burst is delivered completely in order, the fallback poll works on its own, and
 // debounce_ms is honoured.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RpcSession, tempDb, type TempDb } from './test-support';
+import { RpcSession, tempDb, type TempDb } from '../test/support/sim-session';
 
 let fx: TempDb;
 const sessions: RpcSession[] = [];

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RpcSession, tempDb, type TempDb } from './test-support';
+import { RpcSession, tempDb, type TempDb } from '../test/support/sim-session';
 
 const PEER = '+15555550123';
 const FRIEND = 'friend@example.com';

@@ -2,7 +2,7 @@
 // (notification before the subscribe response) and §7.3 (is_from_me written a moment late).
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RpcSession, tempDb, type TempDb } from './test-support';
+import { RpcSession, tempDb, type TempDb } from '../test/support/sim-session';
 
 let fx: TempDb;
 let groupRoot: { rowid: number; guid: string; chatId: number };

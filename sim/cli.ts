@@ -1,4 +1,4 @@
-// Entry point of the `imsg` simulator bundle (out/node/imsg-sim.js, run by e2e/imsg-sim/bin/imsg).
+// Entry point of the `imsg` simulator bundle (out/node/imsg-sim.js, run by sim/bin/imsg).
 // Nothing happens at import time beyond wiring; better-sqlite3 loads only when chat.db is touched.
 import { main } from './lib/cli-main';
 
