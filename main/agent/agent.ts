@@ -4,6 +4,7 @@
 import { promises as fs } from 'node:fs';
 import { basename, join } from 'node:path';
 import { silentLogger, type Logger } from '../util/logger';
+import { KeyedSerialQueue } from '../util/serial-queue';
 import { formatFileSize } from './envelope';
 import {
   AgentConfigError,
@@ -120,8 +121,8 @@ export function createAgent(options: CreateAgentOptions): Agent {
   let prompt: string;
   let store: SessionStore | undefined;
   let lastError: AgentErrorInfo | null = null;
-  /** Tail of each session's reply queue. */
-  const queues = new Map<string, Promise<unknown>>();
+  /** One session's replies run in order (its transcript grows one turn pair at a time). */
+  const queues = new KeyedSerialQueue<string>();
 
   function configure(config: AgentConfigInput, env: AgentEnv): void {
     const previousAgentId = store ? settings.agentId : undefined;
@@ -247,21 +248,13 @@ export function createAgent(options: CreateAgentOptions): Agent {
         const reason = model.configured ? (settingsError ?? 'agent not configured') : model.reason;
         return Promise.reject(new ModelError('not-configured', `agent not configured: ${reason}`, { provider: model.configured ? model.provider : 'none' }));
       }
-      const previous = queues.get(request.sessionKey) ?? Promise.resolve();
-      // `previous` is always a tail that cannot reject (see below).
-      const result = previous.then(() => run(request, model, modelProvider, sessions));
-      const tail = result.catch(() => {});
-      queues.set(request.sessionKey, tail);
-      void tail.then(() => {
-        if (queues.get(request.sessionKey) === tail) queues.delete(request.sessionKey);
-      });
-      return result;
+      return queues.run(request.sessionKey, () => run(request, model, modelProvider, sessions));
     },
     reconfigure(config, env) {
       configure(config, env ?? options.env ?? process.env);
     },
     async close() {
-      await Promise.all([...queues.values()]);
+      await queues.idle();
       await store?.flush();
     },
   };

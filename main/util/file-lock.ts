@@ -10,6 +10,8 @@
 // Inside one process, callers queue on a promise chain first: proper-lockfile would otherwise make
 // them poll the lock directory against each other.
 import lockfile from 'proper-lockfile';
+import { backoffDelay, type BackoffPolicy } from './backoff';
+import { KeyedSerialQueue } from './serial-queue';
 
 export interface FileLockOptions {
   /** A lock not refreshed for this long is considered abandoned (default 30 s; minimum 2 s). */
@@ -39,7 +41,9 @@ export class FileLockError extends Error {
   }
 }
 
-const inProcessQueues = new Map<string, Promise<unknown>>();
+/** Callers in this process take turns per file before competing for the cross-process lock. */
+const inProcessQueues = new KeyedSerialQueue<string>();
+
 
 export function lockPathFor(file: string): string {
   return `${file}.lock`;
@@ -50,21 +54,7 @@ export function lockPathFor(file: string): string {
  * not exist, but its directory must).
  */
 export async function withFileLock<T>(file: string, fn: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
-  const previous = inProcessQueues.get(file) ?? Promise.resolve();
-  const run = previous.then(
-    () => withCrossProcessLock(file, fn, options),
-    () => withCrossProcessLock(file, fn, options),
-  );
-  // Keep the chain alive but never rejected, and drop it when it is the last one.
-  const settled = run.then(
-    () => undefined,
-    () => undefined,
-  );
-  inProcessQueues.set(file, settled);
-  void settled.then(() => {
-    if (inProcessQueues.get(file) === settled) inProcessQueues.delete(file);
-  });
-  return run;
+  return inProcessQueues.run(file, () => withCrossProcessLock(file, fn, options));
 }
 
 async function withCrossProcessLock<T>(file: string, fn: () => Promise<T>, options: FileLockOptions): Promise<T> {
@@ -128,16 +118,16 @@ export interface AcquireFileLockOptions extends FileLockOptions {
 export async function acquireFileLock(file: string, options: AcquireFileLockOptions = {}): Promise<() => Promise<void>> {
   const lockPath = lockPathFor(file);
   const retries = options.retries ?? 40;
-  const maxDelay = options.maxRetryDelayMs ?? 400;
-  let delay = options.minRetryDelayMs ?? 10;
+  // A delay between minRetryDelayMs and twice that, growing 1.3× per attempt up to maxRetryDelayMs
+  // (and twice that): short waits for a lock that is usually held for a millisecond.
+  const backoff: BackoffPolicy = { initialMs: 2 * (options.minRetryDelayMs ?? 10), maxMs: 2 * (options.maxRetryDelayMs ?? 400), factor: 1.3, jitter: 0.5 };
   for (let attempt = 0; ; attempt++) {
     try {
       return await lockfile.lock(file, properLockfileOptions(file, options));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
       if (attempt >= retries) throw new FileLockError(lockPath, 'busy', error);
-      await new Promise((resolve) => setTimeout(resolve, delay * (1 + Math.random())));
-      delay = Math.min(delay * 1.3, maxDelay);
+      await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, backoff)));
     }
   }
 }
