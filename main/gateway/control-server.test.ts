@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlClientError } from '../../contract/control-client';
-import { MAX_FRAME_BYTES, type HealthResponse } from '../../contract/gateway-api';
+import { MAX_FRAME_BYTES } from '../../contract/constants';
+import type { HealthResponse } from '../../contract/gateway-api';
 import { closed, collectFrames, connectFrame, httpRequest, nextFrame, openSocket, rawUpgrade, startKit, type Kit } from '../../e2e/support/control-kit';
-import { PortInUseError, startControlServer } from './control-server';
+import { startControlServer } from './control-server';
+import { PortInUseError } from './listen';
 import { ActionableError } from '../util/actionable-error';
 
 let kits: Kit[] = [];
