@@ -39,18 +39,18 @@ export async function startKit(overrides: KitOptions = {}): Promise<Kit> {
   const { token } = await loadOrCreateToken(stateDir);
   const logHub = createLogHub({ level: 'debug' });
   const services = createFakeGatewayServices({ stateDir, version: '0.1.0-test', accounts: [accountHealth('default')] });
-  const { services: wrap, ...rest } = overrides;
+  const { services: wrap, port: firstPort = 0, ...rest } = overrides;
   const listen = (port: number) =>
     startControlServer({
       host: '127.0.0.1',
-      port,
       token,
       version: '0.1.0-test',
       logger: logHub.logger('gateway'),
       ...rest,
+      port,
       services: wrap ? wrap(services) : services,
     });
-  let server = await listen(overrides.port ?? 0);
+  let server = await listen(firstPort);
   const clients: ControlClient[] = [];
   return {
     get server() {
