@@ -2,7 +2,7 @@
 // against the imsg simulator and an instantly answering fake model. Prints a table (our figures
 // beside the original's and the goals) and writes every figure to bench/results/latest.json.
 //
-//   node --import tsx bench/run.ts [--quick] [--smoke] [--only cold,idle,pairing,agent,debounce,bursts,groups,kill,ui] [--out FILE]
+//   node --import tsx bench/run.ts [--quick] [--smoke] [--only cold,idle,pairing,agent,debounce,bursts,groups,kill,storm,ui] [--out FILE]
 //
 //   --quick   shorter runs (idle memory sampled at 10 s and 20 s instead of 10 s and 60 s, fewer
 //             samples); --smoke: tiny sizes, for the test that keeps this script from rotting.
@@ -30,12 +30,12 @@ const { values } = parseArgs({
 if (values.profile) setGatewayNodeArgs(['--cpu-prof', `--cpu-prof-dir=${values.profile}`]);
 
 const SIZES = values.smoke
-  ? { cold: 1, idle: [1, 2], pairing: 3, agent: 3, debounce: 2, bursts: [20], group: 50, kills: 1, killBurst: 40, ui: 1 }
+  ? { cold: 1, idle: [1, 2], pairing: 3, agent: 3, debounce: 2, bursts: [20], group: 50, kills: 1, killBurst: 40, storm: 50, ui: 1 }
   : values.quick
-    ? { cold: 5, idle: [10, 20], pairing: 50, agent: 100, debounce: 10, bursts: [100, 500, 5000], group: 5000, kills: 3, killBurst: 1000, ui: 3 }
-    : { cold: 10, idle: [10, 60], pairing: 100, agent: 200, debounce: 20, bursts: [100, 500, 5000], group: 5000, kills: 3, killBurst: 1000, ui: 5 };
+    ? { cold: 5, idle: [10, 20], pairing: 50, agent: 100, debounce: 10, bursts: [100, 500, 5000], group: 5000, kills: 3, killBurst: 1000, storm: 1000, ui: 3 }
+    : { cold: 10, idle: [10, 60], pairing: 100, agent: 200, debounce: 20, bursts: [100, 500, 5000], group: 5000, kills: 3, killBurst: 1000, storm: 1000, ui: 5 };
 
-const ALL = ['cold', 'idle', 'pairing', 'agent', 'debounce', 'bursts', 'groups', 'kill', 'ui'] as const;
+const ALL = ['cold', 'idle', 'pairing', 'agent', 'debounce', 'bursts', 'groups', 'kill', 'storm', 'ui'] as const;
 type ScenarioName = (typeof ALL)[number];
 const only = new Set((values.only?.split(',').map((s) => s.trim()) ?? ALL) as ScenarioName[]);
 for (const name of only) if (!ALL.includes(name)) throw new Error(`--only: unknown scenario "${name}" (known: ${ALL.join(', ')})`);
@@ -67,6 +67,7 @@ const debounce = await step('debounce', `agent replies with imsg's real 500 ms d
 const bursts = await step('bursts', `bursts of ${SIZES.bursts.join('/')} approved DMs`, () => scenarios.dmBursts(SIZES.bursts));
 const groups = await step('groups', `burst of ${SIZES.group} group messages without mention`, () => scenarios.groupBurst(SIZES.group));
 const kill = await step('kill', `imsg killed ${SIZES.kills}× idle and ${SIZES.kills}× during ${SIZES.killBurst} messages`, () => scenarios.imsgKilled(SIZES.kills, SIZES.killBurst));
+const storm = await step('storm', `${SIZES.storm} hostile control connections`, () => scenarios.controlStorm(SIZES.storm));
 const ui = await step('ui', `web UI (${SIZES.ui})`, () => scenarios.ui(SIZES.ui));
 
 // ------------------------------------------------------------------------------------------------
@@ -147,6 +148,12 @@ for (const b of bursts ?? []) extra.push([`${b.messages} approved DMs at once`, 
 if (groups) extra.push([`${groups.messages} group messages without mention at once`, `${groups.skipped} skipped, ${groups.answered} answered, ${groups.missing} unhandled in ${fmt(groups.totalMs / 1000, ' s')}; ${fmt(groups.cpuMsPerMessage, ' ms')} CPU per message`]);
 if (idle) extra.push(['gateway CPU while idle', `${fmt(idle.idleCpuMsPerMin)} ms per minute`]);
 if (cold) extra.push(['control API listening after spawn', `${fmt(cold.apiMs.median)} ms`]);
+if (storm) {
+  extra.push([
+    `\`status\` answered during ${storm.attempts} hostile control connections (goal: slowest < 1 s)`,
+    `slowest ${fmt(storm.stormStatusMs.max)} ms, median ${fmt(storm.stormStatusMs.median)} ms (idle: median ${fmt(storm.idleStatusMs.median)} ms)`,
+  ]);
+}
 if (ui) {
   extra.push(['web UI bundle (out/renderer, gzip -9)', ui.built ? `${fmt(ui.bundleGzipKb, ' KB')} gzipped (${fmt(ui.bundleKb, ' KB')} raw)` : 'not built']);
   extra.push(['new pairing request → visible in the web UI', ui.showRequestMs ? `${ms(ui.showRequestMs)} after the request is stored; ${fmt(ui.injectToRowMs!.median)} ms after the message arrives` : (ui.skipped ?? '–')]);

@@ -10,6 +10,8 @@ import { createControlClient } from '../contract/control-client';
 import type { PairingEvent } from '../contract/gateway-api';
 import type { InjectOptions } from '../sim/lib';
 import { readToken } from '../main/gateway/auth';
+import { readInstanceFile } from '../main/gateway/instance-file';
+import { closed, connectFrame, nextFrame, openSocket, rawUpgrade } from '../e2e/support/control-kit';
 import { PairingStore } from '../main/pairing/store';
 import { cpuMsOf, memoryOf } from './lib/proc';
 import { inject, injectMany } from '../test/support/sim-inject';
@@ -465,6 +467,91 @@ export async function ui(count: number): Promise<UiResult> {
     return { ...size, showRequestMs: summarize(shown), injectToRowMs: summarize(total) };
   } finally {
     await browser.close();
+    await rig.close();
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+
+export interface ControlStormResult {
+  attempts: number;
+  /** How the gateway answered the attempts (HTTP status line or WebSocket close code), by kind of answer. */
+  outcomes: Record<string, number>;
+  /** `status` round trips of an authenticated client before the storm. */
+  idleStatusMs: Summary;
+  /** The same client's `status` round trips during the storm, one per burst of 50 attempts. */
+  stormStatusMs: Summary;
+}
+
+/**
+ * Hostile or broken control connections in bursts of 50 (a foreign Origin, a wrong token, garbage,
+ * a request before `connect`, and well-behaved clients that connect and leave) while an
+ * authenticated client keeps asking for the status: the gateway must refuse every hostile attempt
+ * and keep answering. (The control server's unit test checks the refusals; the time is measured here.)
+ */
+export async function controlStorm(attempts: number): Promise<ControlStormResult> {
+  const rig = await BenchRig.create({ model: false });
+  try {
+    await rig.startGateway();
+    const { port } = (await readInstanceFile(rig.stateDir))!;
+    const token = (await readToken(rig.stateDir))!;
+    const wsUrl = `ws://127.0.0.1:${port}/ws`;
+    const watcher = createControlClient({ url: wsUrl, token, WebSocket, clientName: 'bench-watcher' });
+    await watcher.ready;
+    const statusRoundTrip = async () => {
+      const started = now();
+      await watcher.request('status', {});
+      return now() - started;
+    };
+
+    const idle: number[] = [];
+    for (let i = 0; i < 20; i++) idle.push(await statusRoundTrip());
+
+    const outcomes: Record<string, number> = {};
+    const count = (outcome: string) => (outcomes[outcome] = (outcomes[outcome] ?? 0) + 1);
+    const refusedWith = async (first: string) => {
+      const ws = await openSocket(wsUrl);
+      const done = closed(ws);
+      ws.send(first);
+      count(`close ${(await done).code}`);
+    };
+    const attempt = async (i: number): Promise<void> => {
+      switch (i % 5) {
+        case 0:
+          count((await rawUpgrade(port, { Origin: 'http://evil.example' })).statusLine);
+          return;
+        case 1:
+          return refusedWith(connectFrame('wrong-token-wrong-token'));
+        case 2:
+          return refusedWith('{"garbage":');
+        case 3:
+          return refusedWith(JSON.stringify({ type: 'req', id: '1', method: 'status', params: {} }));
+        default: {
+          const ws = await openSocket(wsUrl);
+          const hello = nextFrame(ws);
+          ws.send(connectFrame(token));
+          count((await hello).ok === true ? 'authenticated' : 'refused');
+          const done = closed(ws);
+          ws.close();
+          await done;
+        }
+      }
+    };
+
+    const storm: number[] = [];
+    const burst = 50;
+    for (let start = 0; start < attempts; start += burst) {
+      const size = Math.min(burst, attempts - start);
+      const [probe] = await Promise.all([statusRoundTrip(), ...Array.from({ length: size }, (_, j) => attempt(start + j))]);
+      storm.push(probe);
+    }
+    watcher.close();
+    const authenticated = outcomes.authenticated ?? 0;
+    if (authenticated > Math.ceil(attempts / 5) || outcomes['HTTP/1.1 101 Switching Protocols']) {
+      throw new Error(`control storm: a hostile attempt got through: ${JSON.stringify(outcomes)}`);
+    }
+    return { attempts, outcomes, idleStatusMs: summarize(idle), stormStatusMs: summarize(storm) };
+  } finally {
     await rig.close();
   }
 }

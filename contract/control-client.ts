@@ -7,15 +7,11 @@
 //   const { requests } = await client.request('pairing.list', {});
 //   const off = client.on('pairing', (event) => …);
 //   client.close();
-import {
-  CONTROL_PROTOCOL_VERSION,
-  type ControlErrorCode,
-  type ControlEvent,
-  type ControlEvents,
-  type ControlMethod,
-  type ControlParams,
-  type ControlResult,
-} from './gateway-api';
+import { CONTROL_PROTOCOL_VERSION } from './constants';
+// Types only: control-api.ts loads zod, which the browser bundle must not carry.
+import type { ControlEvent, ControlEvents, ControlParams, ControlResult, ServiceMethod } from './control-api';
+import { Emitter } from './emitter';
+import type { ControlErrorCode } from './gateway-api';
 
 /** What the client reads from socket events (message: `data`; close: `code`, `reason`). */
 export interface SocketEvent {
@@ -69,12 +65,10 @@ export interface CloseInfo {
   reason: string;
 }
 
-type ServiceControlMethod = Exclude<ControlMethod, 'connect'>;
-
 export interface ControlClient {
   /** Resolves with the `connect` result once authenticated; rejects with a ControlClientError. */
   readonly ready: Promise<ControlResult<'connect'>>;
-  request<M extends ServiceControlMethod>(method: M, params: ControlParams<M>, options?: { timeoutMs?: number }): Promise<ControlResult<M>>;
+  request<M extends ServiceMethod>(method: M, params: ControlParams<M>, options?: { timeoutMs?: number }): Promise<ControlResult<M>>;
   on<E extends ControlEvent>(event: E, listener: (payload: ControlEvents[E]) => void): () => void;
   /** Called once when the connection ends (also after `close()`). */
   onClose(listener: (info: CloseInfo) => void): () => void;
@@ -94,8 +88,9 @@ export function createControlClient(options: ControlClientOptions): ControlClien
   const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
   const requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
   const pending = new Map<string, Pending>();
-  const eventListeners = new Map<ControlEvent, Set<(payload: never) => void>>();
-  const closeListeners = new Set<(info: CloseInfo) => void>();
+  // One faulty listener must not stop the others or the socket: the emitter reports nothing.
+  const events = new Emitter<ControlEvents>();
+  const closeEvents = new Emitter<{ close: CloseInfo }>();
   let nextId = 0;
   let closed = false;
   let closedByUs = false;
@@ -155,15 +150,7 @@ export function createControlClient(options: ControlClientOptions): ControlClien
       if (frame.ok === true) entry.resolve(frame.result);
       else entry.reject(toClientError(frame.error));
     } else if (frame.type === 'event' && typeof frame.event === 'string') {
-      const listeners = eventListeners.get(frame.event as ControlEvent);
-      if (!listeners) return;
-      for (const listener of [...listeners]) {
-        try {
-          listener(frame.payload as never);
-        } catch {
-          // One faulty listener must not stop the others or the socket.
-        }
-      }
+      events.emit(frame.event as ControlEvent, frame.payload as never);
     }
   });
 
@@ -182,8 +169,8 @@ export function createControlClient(options: ControlClientOptions): ControlClien
             'Check that the gateway is running (`clawdbot gateway`) and that the port is right.',
           );
     fail(error);
-    for (const listener of [...closeListeners]) listener(info);
-    closeListeners.clear();
+    closeEvents.emit('close', info);
+    closeEvents.clear();
   });
 
   // 'error' is always followed by 'close', which reports it; listening keeps `ws` from throwing.
@@ -219,7 +206,7 @@ export function createControlClient(options: ControlClientOptions): ControlClien
   function buildClient(): ControlClient {
     return {
       ready,
-      request<M extends ServiceControlMethod>(method: M, params: ControlParams<M>, requestOptions: { timeoutMs?: number } = {}) {
+      request<M extends ServiceMethod>(method: M, params: ControlParams<M>, requestOptions: { timeoutMs?: number } = {}) {
         const send = (): Promise<ControlResult<M>> => {
           if (closed || socket.readyState !== OPEN) {
             return Promise.reject(
@@ -239,22 +226,14 @@ export function createControlClient(options: ControlClientOptions): ControlClien
         return authenticated ? send() : ready.then(send);
       },
       on(event, listener) {
-        let listeners = eventListeners.get(event);
-        if (!listeners) {
-          listeners = new Set();
-          eventListeners.set(event, listeners);
-        }
-        const stored = listener as (payload: never) => void;
-        listeners.add(stored);
-        return () => listeners.delete(stored);
+        return events.on(event, listener);
       },
       onClose(listener) {
         if (closeInfo) {
           listener(closeInfo);
           return () => {};
         }
-        closeListeners.add(listener);
-        return () => closeListeners.delete(listener);
+        return closeEvents.on('close', listener);
       },
       get closed() {
         return closed;

@@ -1,9 +1,12 @@
-// The one contract shared by the gateway (server), the `clawdbot` CLI and the renderer.
-//
-// Everything that crosses the control API (HTTP + WebSocket on 127.0.0.1) is typed here, so a
-// change on one side breaks the others at compile time. This file is pure types and constants:
-// no Node or DOM imports, so both typecheck projects (tsconfig.node.json, tsconfig.web.json)
-// include it.
+// The data the gateway reports, shared by the gateway (server), the `clawdbot` CLI and the renderer:
+// channel health, pairing, the access log, log records, demo messages, `/health` and the control
+// API's errors. The methods and events that carry them are in control-api.ts, the shared constants
+// in constants.ts. Pure types: no Node or DOM imports, and nothing at run time, so both typecheck
+// projects (tsconfig.node.json, tsconfig.web.json) include it and the browser bundle pays nothing.
+import type { GATEWAY_SERVICE_ID } from './constants';
+
+// The params types derived from the method table, under the names the channel and demo mode use.
+export type { DemoInjectParams, SendMessageParams } from './control-api';
 
 // ---------------------------------------------------------------------------------------------
 // Channel health
@@ -172,17 +175,8 @@ export interface LogRecord {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Control API: WebSocket frames
+// Control API: /health, results and errors
 // ---------------------------------------------------------------------------------------------
-
-export const CONTROL_PROTOCOL_VERSION = 1;
-/** Largest frame the gateway accepts (bytes). Bigger frames close the socket with 1009. */
-export const MAX_FRAME_BYTES = 256 * 1024;
-export const DEFAULT_GATEWAY_PORT = 18789;
-/** Path of the WebSocket endpoint on the gateway's port (`ws://127.0.0.1:18789/ws`). */
-export const CONTROL_WS_PATH = '/ws';
-/** `service` field of `GET /health`: how a second gateway recognizes the one holding its port. */
-export const GATEWAY_SERVICE_ID = 'clawdbot-gateway';
 
 /**
  * `GET /health`. Without a token: liveness only. With `Authorization: Bearer <token>`: also the
@@ -196,28 +190,11 @@ export interface HealthResponse {
   status?: GatewayStatus;
 }
 
-export interface SendMessageParams {
-  /** Target in the grammar of the spec: `imessage:+1555…`, `chat_id:42`, `user@example.com`, … */
-  target: string;
-  text?: string;
-  /** Local path or http(s) URL. */
-  media?: string;
-  accountId?: string;
-  service?: 'imessage' | 'sms' | 'auto';
-}
-
 export interface SendMessageResult {
   accountId: string;
   chunks: number;
   messageIds: string[];
 }
-
-/**
- * `status.model` of a demo gateway without a configured model: a built-in stand-in (not an AI)
- * answers `Demo assistant (no AI model configured): you said "…"` so pairing → approve → reply can
- * be tried end to end. A gateway outside demo mode never reports it.
- */
-export const DEMO_ECHO_MODEL = 'demo/echo';
 
 /** Demo mode: a message the gateway sent on the simulated Mac (read from the simulated chat.db). */
 export interface DemoSentMessage {
@@ -229,61 +206,6 @@ export interface DemoSentMessage {
   /** ISO time. */
   createdAt: string;
 }
-
-/** Demo mode: a message "received" on the simulated Mac, as if `from` had texted it. */
-export interface DemoInjectParams {
-  /** The sender: a phone number (`+15555550123`) or an email address. */
-  from: string;
-  text: string;
-  /** Deliver into this group chat (chat ROWID; created with `name` if it does not exist). */
-  group?: { id: number; name?: string };
-}
-
-/** Request → response shapes of every control API method. */
-export interface ControlMethods {
-  connect: {
-    params: { token: string; client: { name: string; version?: string }; protocol: number };
-    result: { protocol: number; server: { version: string; pid: number }; status: GatewayStatus };
-  };
-  status: { params: Record<string, never>; result: GatewayStatus };
-  'channels.probe': { params: { accountId?: string }; result: { accounts: { accountId: string; probe: ProbeResult }[] } };
-  'channels.restart': { params: { accountId?: string }; result: { restarted: string[] } };
-  'pairing.list': { params: Record<string, never>; result: { requests: PairingRequest[] } };
-  'pairing.approve': {
-    params: { code: string; notify?: boolean };
-    /** `notifyError`: why the approval notice could not be sent (the approval itself succeeded). */
-    result: { approved: PairingRequest; notified: boolean; notifyError?: string };
-  };
-  'pairing.deny': { params: { code: string }; result: { denied: PairingRequest } };
-  'pairing.revoke': { params: { sender: string }; result: { revoked: boolean } };
-  'allowlist.list': { params: Record<string, never>; result: { approved: ApprovedSender[]; configured: string[] } };
-  'accessLog.tail': { params: { limit?: number }; result: { entries: AccessLogEntry[] } };
-  'message.send': { params: SendMessageParams; result: SendMessageResult };
-  'config.get': { params: Record<string, never>; result: { path: string; config: unknown; error: string | null } };
-  /** Deep-merge `patch` into the config file; `null` deletes a key. Validated before writing. */
-  'config.patch': { params: { patch: Record<string, unknown> }; result: { path: string; config: unknown } };
-  'logs.tail': { params: { limit?: number }; result: { records: LogRecord[] } };
-  'gateway.restart': { params: Record<string, never>; result: { restarting: true } };
-  /** Demo mode only (else `unavailable`): writes an inbound message into the simulated chat.db. */
-  'demo.inject': { params: DemoInjectParams; result: { rowid: number } };
-  /** Demo mode only (else `unavailable`): the last `limit` (default 20) messages sent, oldest first. */
-  'demo.sent': { params: { limit?: number }; result: { messages: DemoSentMessage[] } };
-}
-
-export type ControlMethod = keyof ControlMethods;
-export type ControlParams<M extends ControlMethod> = ControlMethods[M]['params'];
-export type ControlResult<M extends ControlMethod> = ControlMethods[M]['result'];
-
-/** Server-pushed events. */
-export interface ControlEvents {
-  health: GatewayStatus;
-  pairing: PairingEvent;
-  accessLog: AccessLogEntry;
-  log: LogRecord;
-  shutdown: { reason: string; restartExpectedMs?: number };
-}
-
-export type ControlEvent = keyof ControlEvents;
 
 export type ControlErrorCode =
   | 'unauthorized'
@@ -301,23 +223,3 @@ export interface ControlError {
   /** With `rate_limited`: how long to wait before the next attempt can succeed. */
   retryAfterMs?: number;
 }
-
-export type RequestFrame<M extends ControlMethod = ControlMethod> = {
-  type: 'req';
-  id: string;
-  method: M;
-  params: ControlParams<M>;
-};
-
-export type ResponseFrame =
-  | { type: 'res'; id: string; ok: true; result: unknown }
-  | { type: 'res'; id: string; ok: false; error: ControlError };
-
-export type EventFrame<E extends ControlEvent = ControlEvent> = {
-  type: 'event';
-  event: E;
-  payload: ControlEvents[E];
-  seq: number;
-};
-
-export type ServerFrame = ResponseFrame | EventFrame;

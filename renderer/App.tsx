@@ -4,16 +4,8 @@
 // and see what the gateway sent back.
 import { useEffect, useState, type FormEvent } from 'react';
 import { useStore } from 'zustand';
-import {
-  DEMO_ECHO_MODEL,
-  type AccessDecision,
-  type AccessLogEntry,
-  type AccountHealth,
-  type ChannelState,
-  type DemoInjectParams,
-  type GatewayStatus,
-  type PairingRequest,
-} from '../contract/gateway-api';
+import { DEMO_ECHO_MODEL } from '../contract/constants';
+import type { AccessDecision, AccessLogEntry, AccountHealth, ChannelState, DemoInjectParams, GatewayStatus, PairingRequest } from '../contract/gateway-api';
 import { ago, clockTime, countdown, localTime } from './format';
 import type { GatewayLink, UiState } from './store';
 

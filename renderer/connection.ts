@@ -4,9 +4,9 @@
 // never sent to servers or put in Referer headers), is moved to sessionStorage (this tab only,
 // gone when it closes) and removed from the address bar, so it does not end up in bookmarks,
 // screenshots or the history.
+import { CONTROL_WS_PATH, DEFAULT_GATEWAY_PORT } from '../contract/constants';
 
 const TOKEN_KEY = 'clawdbot.gatewayToken';
-const DEFAULT_PORT = 18789;
 
 export function takeToken(location: Location, history: History, storage: Storage): string | null {
   const params = new URLSearchParams(location.hash.slice(1));
@@ -35,8 +35,8 @@ export function forgetToken(storage: Storage): void {
  */
 export function gatewaySocketUrl(location: Location): string {
   if (location.protocol === 'http:' || location.protocol === 'https:') {
-    return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+    return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${CONTROL_WS_PATH}`;
   }
-  const port = Number(new URLSearchParams(location.hash.slice(1)).get('port')) || DEFAULT_PORT;
-  return `ws://127.0.0.1:${port}/ws`;
+  const port = Number(new URLSearchParams(location.hash.slice(1)).get('port')) || DEFAULT_GATEWAY_PORT;
+  return `ws://127.0.0.1:${port}${CONTROL_WS_PATH}`;
 }

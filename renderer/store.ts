@@ -2,7 +2,7 @@
 // mirrors `status` (pushed as `health` events) and the pending pairing requests (re-read on every
 // `pairing` event). Actions go to the gateway; their effect shows up when it pushes the change.
 import { createStore } from 'zustand/vanilla';
-import { ControlClientError, createControlClient, type ControlClient } from '../contract/control-client';
+import { ControlClientError, createControlClient, type ControlClient, type WebSocketConstructor } from '../contract/control-client';
 import type { AccessLogEntry, DemoInjectParams, DemoSentMessage, GatewayStatus, PairingRequest } from '../contract/gateway-api';
 
 /** Access log lines shown (newest kept). */
@@ -56,7 +56,8 @@ export interface GatewayLink {
 export interface GatewayLinkOptions {
   url: string;
   token: string | null;
-  WebSocket: new (url: string) => WebSocket;
+  /** The browser's WebSocket in the page; the `ws` package's in the unit tests (Node). */
+  WebSocket: WebSocketConstructor;
   onToken(token: string | null): void;
   /** Reconnect delays, doubling up to the max (ms). */
   retryMinMs?: number;

@@ -14,12 +14,18 @@ import { createLogHub, type LogHub } from '../../main/util/logger';
 import { accountHealth, createFakeGatewayServices, type FakeGatewayServices } from './fake-gateway-services';
 
 export interface Kit {
-  server: ControlServer;
+  /** The running server (a new one after restart()). */
+  readonly server: ControlServer;
   services: FakeGatewayServices;
   token: string;
   stateDir: string;
   logHub: LogHub;
   client(name?: string): Promise<ControlClient>;
+  /**
+   * Closes the server as a gateway restart does (clients get `shutdown`, then a 1001 close), awaits
+   * `whileDown`, then listens again on the same port with the same token and services.
+   */
+  restart(whileDown?: () => Promise<unknown>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,19 +39,23 @@ export async function startKit(overrides: KitOptions = {}): Promise<Kit> {
   const { token } = await loadOrCreateToken(stateDir);
   const logHub = createLogHub({ level: 'debug' });
   const services = createFakeGatewayServices({ stateDir, version: '0.1.0-test', accounts: [accountHealth('default')] });
-  const { services: wrap, ...rest } = overrides;
-  const server = await startControlServer({
-    host: '127.0.0.1',
-    port: 0,
-    token,
-    version: '0.1.0-test',
-    logger: logHub.logger('gateway'),
-    ...rest,
-    services: wrap ? wrap(services) : services,
-  });
+  const { services: wrap, port: firstPort = 0, ...rest } = overrides;
+  const listen = (port: number) =>
+    startControlServer({
+      host: '127.0.0.1',
+      token,
+      version: '0.1.0-test',
+      logger: logHub.logger('gateway'),
+      ...rest,
+      port,
+      services: wrap ? wrap(services) : services,
+    });
+  let server = await listen(firstPort);
   const clients: ControlClient[] = [];
   return {
-    server,
+    get server() {
+      return server;
+    },
     services,
     token,
     stateDir,
@@ -55,6 +65,11 @@ export async function startKit(overrides: KitOptions = {}): Promise<Kit> {
       clients.push(client);
       await client.ready;
       return client;
+    },
+    async restart(whileDown) {
+      await server.close({ reason: 'gateway restarting', restartExpectedMs: 1500 });
+      await whileDown?.();
+      server = await listen(server.port);
     },
     async close() {
       for (const client of clients) client.close();

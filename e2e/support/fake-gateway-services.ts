@@ -4,15 +4,10 @@
 // real events); channel health, the access log, sends and config are kept in memory.
 //
 // The browser tests do NOT use it: they run against the real gateway (e2e/support/test-gateway.ts).
-import type {
-  AccessLogEntry,
-  AccountHealth,
-  ControlEvent,
-  ControlEvents,
-  GatewayStatus,
-  ProbeResult,
-  SendMessageParams,
-} from '../../contract/gateway-api';
+import type { ClawdbotConfig } from '../../contract/config';
+import type { ControlEvent, ControlEvents, SendMessageParams } from '../../contract/control-api';
+import { Emitter } from '../../contract/emitter';
+import type { AccessLogEntry, AccountHealth, GatewayStatus, ProbeResult } from '../../contract/gateway-api';
 import { type GatewayServices } from '../../main/gateway/services';
 import { ActionableError } from '../../main/util/actionable-error';
 import { PairingStore } from '../../main/pairing/store';
@@ -34,7 +29,7 @@ export interface FakeGatewayServices extends GatewayServices {
   /** Every call the server made, in order (params as validated by the server). */
   readonly calls: { method: string; params: unknown }[];
   readonly sent: SendMessageParams[];
-  readonly config: Record<string, unknown>;
+  readonly config: ClawdbotConfig;
   /** Changes an account and pushes a `health` event, as the channel manager would. */
   updateAccount(accountId: string, patch: Partial<AccountHealth>): Promise<void>;
   /** Adds an access log line and pushes it. */
@@ -74,16 +69,20 @@ export function createFakeGatewayServices(options: FakeServicesOptions): FakeGat
   const startedAt = new Date().toISOString();
   const accounts = new Map<string, AccountHealth>((options.accounts ?? [accountHealth('default')]).map((a) => [a.accountId, a]));
   const pairingStore = new PairingStore({ stateDir: options.stateDir });
-  const listeners = new Map<ControlEvent, Set<(payload: never) => void>>();
+  const events = new Emitter<ControlEvents>();
   const calls: { method: string; params: unknown }[] = [];
   const sent: SendMessageParams[] = [];
   const accessLog: AccessLogEntry[] = [];
-  const config: Record<string, unknown> = { gateway: { mode: 'local' }, channels: { imessage: { dmPolicy: 'pairing' } } };
+  const config: ClawdbotConfig = {
+    gateway: { port: 18789, bind: 'loopback', mode: 'local' },
+    session: { dmScope: 'per-channel-peer' },
+    channels: { imessage: { dmPolicy: 'pairing' } },
+  };
   let bind = options.bind ?? '127.0.0.1';
   let port = options.port ?? 0;
 
   function emit<E extends ControlEvent>(event: E, payload: ControlEvents[E]): void {
-    for (const listener of listeners.get(event) ?? []) (listener as (p: ControlEvents[E]) => void)(payload);
+    events.emit(event, payload);
   }
 
   async function status(): Promise<GatewayStatus> {
@@ -210,14 +209,7 @@ export function createFakeGatewayServices(options: FakeServicesOptions): FakeGat
       return { messages: [] };
     },
     on(event, listener) {
-      let set = listeners.get(event);
-      if (!set) {
-        set = new Set();
-        listeners.set(event, set);
-      }
-      const stored = listener as (payload: never) => void;
-      set.add(stored);
-      return () => set.delete(stored);
+      return events.on(event, listener);
     },
     async updateAccount(accountId, patch) {
       const current = accounts.get(accountId) ?? accountHealth(accountId);
@@ -235,7 +227,7 @@ export function createFakeGatewayServices(options: FakeServicesOptions): FakeGat
     },
     dispose() {
       pairingStore.off('pairing', onPairing);
-      listeners.clear();
+      events.clear();
     },
   };
   return services;

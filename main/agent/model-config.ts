@@ -3,19 +3,14 @@
 // the few agent settings the reply path needs.
 //
 // This module deliberately accepts plain objects (`AgentConfigInput`) instead of the config
-// schema's types: the strict file schema lives in main/config/, and anything it lets through is
-// re-checked here loosely, only for the keys we read, so errors can name the exact config key.
+// schema's types: the strict file schema lives in contract/config.ts, and anything it lets through
+// is re-checked here loosely, only for the keys we read, so errors can name the exact config key.
+// The value lists (wire formats, DM scopes) are the schema's own.
 import { z } from 'zod';
+import { DM_SCOPES, MODEL_APIS, type DmScope, type ModelApi } from '../../contract/config';
 
-/** Wire formats we speak. Both are plain JSON over HTTPS, non-streaming. */
-export type ModelApi = 'openai-completions' | 'anthropic-messages';
-
-export const MODEL_APIS: readonly ModelApi[] = ['openai-completions', 'anthropic-messages'];
-
-/** How DM senders map to sessions. See sessions.ts for why `per-channel-peer` is our default. */
-export type DmScope = 'main' | 'per-peer' | 'per-channel-peer' | 'per-account-channel-peer';
-
-export const DM_SCOPES: readonly DmScope[] = ['main', 'per-peer', 'per-channel-peer', 'per-account-channel-peer'];
+/** Wire formats we speak (both plain JSON over HTTPS, non-streaming), and how DM senders map to sessions (see sessions.ts for why `per-channel-peer` is our default). */
+export { DM_SCOPES, MODEL_APIS, type DmScope, type ModelApi };
 
 /** The parts of the config file the agent reads (each already parsed from JSON5; may be absent). */
 export interface AgentConfigInput {
@@ -101,7 +96,7 @@ const modelEntrySchema = z.looseObject({
 const providerSchema = z.looseObject({
   baseUrl: z.string().min(1).optional(),
   apiKey: z.string().optional(),
-  api: z.enum(MODEL_APIS as [ModelApi, ...ModelApi[]]).optional(),
+  api: z.enum(MODEL_APIS).optional(),
   headers: z.record(z.string(), z.string()).optional(),
   models: z.array(modelEntrySchema).optional(),
 });
@@ -127,7 +122,7 @@ const agentsSchema = z.looseObject({
 });
 
 const messagesSchema = z.looseObject({ responsePrefix: z.string().optional() });
-const sessionSchema = z.looseObject({ dmScope: z.enum(DM_SCOPES as [DmScope, ...DmScope[]]).optional() });
+const sessionSchema = z.looseObject({ dmScope: z.enum(DM_SCOPES).optional() });
 
 /** Thrown by `parseSection` with every issue named by its full config key. */
 export class AgentConfigError extends Error {

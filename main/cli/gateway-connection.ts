@@ -4,7 +4,8 @@
 // config `gateway.auth.token`, env `CLAWDBOT_GATEWAY_TOKEN`, the token file `<stateDir>/gateway.token`.
 import WebSocket from 'ws';
 import { ControlClientError, createControlClient, type ControlClient } from '../../contract/control-client';
-import { CONTROL_WS_PATH, type ControlResult } from '../../contract/gateway-api';
+import { CONTROL_WS_PATH } from '../../contract/constants';
+import type { ControlResult } from '../../contract/control-api';
 import { parseConfigText, readConfigText } from '../config/load';
 import { resolveConfigPath, resolveStateDir, type Env } from '../config/paths';
 import { readToken, TOKEN_ENV_VAR } from '../gateway/auth';

@@ -20,7 +20,7 @@
 import { ConfigError, type ConfigIssue } from './errors';
 import { formatKeyPath } from './json-path';
 import { expandHome, type Env } from './paths';
-import { IMESSAGE_DEFAULTS, type ClawdbotConfig, type ImessageAccountConfig } from './schema';
+import { IMESSAGE_DEFAULTS, type ClawdbotConfig, type ImessageAccountConfig } from '../../contract/config';
 import type { ResolvedImessageAccount } from './types';
 
 export const DEFAULT_ACCOUNT_ID = 'default';

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import JSON5 from 'json5';
 import { ConfigError } from './errors';
 import { resolveConfigPath, type Env } from './paths';
-import type { ClawdbotConfig } from './schema';
+import type { ClawdbotConfig } from '../../contract/config';
 import { validateConfig } from './validate';
 
 export { ConfigError, type ConfigIssue } from './errors';

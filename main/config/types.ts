@@ -1,11 +1,11 @@
-// Shapes of the resolved configuration that the rest of main/ consumes. The zod schema in
-// schema.ts validates the file; accounts.ts turns `channels.imessage` into one
-// `ResolvedImessageAccount` per account (top-level values as defaults, the account's own values win).
+// Shapes of the configuration that the rest of main/ consumes, all importable from here. The zod
+// schema (contract/config.ts) validates the file and defines the config's types; accounts.ts turns
+// `channels.imessage` into one `ResolvedImessageAccount` per account (top-level values as defaults,
+// the account's own values win).
+import type { ChunkMode, DmPolicy, GroupPolicy } from '../../contract/config';
+import type { ImessageService } from '../../contract/constants';
 
-export type DmPolicy = 'pairing' | 'allowlist' | 'open' | 'disabled';
-export type GroupPolicy = 'allowlist' | 'open' | 'disabled';
-export type ChunkMode = 'length' | 'newline';
-export type ImessageService = 'imessage' | 'sms' | 'auto';
+export type { ChunkMode, DmPolicy, GroupPolicy, ImessageService };
 
 export interface GroupSettings {
   requireMention?: boolean;
@@ -44,5 +44,5 @@ export interface ResolvedImessageAccount {
   region: string;
 }
 
-/** The validated config file (see schema.ts); re-exported so consumers can import all config types here. */
-export type { ClawdbotConfig, ImessageAccountConfig, ImessageSectionConfig, GatewayConfig, DmScope, ModelApi } from './schema';
+/** The validated config file (contract/config.ts); re-exported so consumers can import all config types here. */
+export type { ClawdbotConfig, ClawdbotConfigInput, ConfigPatch, ImessageAccountConfig, ImessageSectionConfig, GatewayConfig, DmScope, ModelApi } from '../../contract/config';

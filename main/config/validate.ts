@@ -1,22 +1,16 @@
-// Validation of a parsed config object: the zod schema (types, enums, ranges, the field checks of
-// field-checks.ts, unknown keys by the policy declared in schema.ts), then the checks that need the
-// whole config (dmPolicy "open" needing "*" on each resolved account, account-id collisions,
-// mention patterns). Every problem becomes a ConfigIssue with the key path, the value and a fix;
-// zod's own wording never reaches the user.
+// Validation of a parsed config object: the zod schema of contract/config.ts (types, enums, ranges,
+// the field checks of contract/config-checks.ts, unknown keys by the policy each section declares
+// there), then the checks that need the whole config (dmPolicy "open" needing "*" on each resolved
+// account, account-id collisions, mention patterns). Every problem becomes a ConfigIssue with the
+// key path, the value and a fix; zod's own wording never reaches the user.
 import { z } from 'zod';
 import { imessageKeySource, resolveImessageAccountsWithIssues } from './accounts';
 import { ConfigError, type ConfigIssue } from './errors';
 import { cloneJson, formatKeyPath, getAtPath, isPlainObject, type KeyPath } from './json-path';
 import type { Env } from './paths';
-import {
-  ConfigSchema,
-  DEFAULT_GATEWAY_PORT,
-  IMESSAGE_DEFAULTS,
-  keyPolicyOf,
-  schemaAt,
-  type ClawdbotConfig,
-} from './schema';
-import { suggest } from './suggest';
+import { ConfigSchema, IMESSAGE_DEFAULTS, keyPolicyOf, schemaAt, type ClawdbotConfig } from '../../contract/config';
+import { DEFAULT_GATEWAY_PORT } from '../../contract/constants';
+import { suggest } from '../../contract/suggest';
 
 export interface ValidatedConfig {
   config: ClawdbotConfig;
@@ -243,7 +237,7 @@ function translateIssue(issue: z.core.$ZodIssue, raw: unknown): ConfigIssue {
       };
     }
     case 'custom': {
-      // From the field checks in schema.ts, which carry their own fix.
+      // From the field checks in contract/config-checks.ts, which carry their own fix.
       const params = (issue.params ?? {}) as { fix?: string; value?: unknown };
       const shown = Object.hasOwn(params, 'value') ? params.value : value;
       return { path, value: shown, message: issue.message, fix: params.fix ?? `Correct ${path}.` };

@@ -13,7 +13,7 @@ import { ConfigError } from './errors';
 import { deepEqual } from './json-path';
 import { loadConfig } from './load';
 import type { Env } from './paths';
-import type { ClawdbotConfig } from './schema';
+import type { ClawdbotConfig } from '../../contract/config';
 import { validateConfig } from './validate';
 
 export interface ConfigDiff {

@@ -21,11 +21,15 @@ import { ConfigError, type ConfigIssue } from './errors';
 import { cloneJson, deepEqual, formatKeyPath, getAtPath, isPlainObject, parseKeyPath, type KeyPath } from './json-path';
 import { parseConfigText, readConfigText } from './load';
 import type { Env } from './paths';
-import type { ClawdbotConfig } from './schema';
+import type { ClawdbotConfig } from '../../contract/config';
 import { validateConfig } from './validate';
 
-/** A JSON merge patch (RFC 7386): objects merge key by key, `null` deletes a key, anything else replaces. */
-export type ConfigPatch = Record<string, unknown>;
+/**
+ * A JSON merge patch (RFC 7386): objects merge key by key, `null` deletes a key, anything else
+ * replaces. Any keys: the typed form callers of the control API use (contract ConfigPatch) fits, and
+ * so do keys the schema does not know (kept in the file, reported by validation).
+ */
+export type MergePatch = Record<string, unknown>;
 
 export interface WriteResult {
   path: string;
@@ -50,7 +54,7 @@ interface Edit {
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Deep-merges `patch` into the file (null deletes). Validates first; throws ConfigError if the result is invalid. */
-export async function patchConfigFile(path: string, patch: ConfigPatch, options: WriteOptions = {}): Promise<WriteResult> {
+export async function patchConfigFile(path: string, patch: MergePatch, options: WriteOptions = {}): Promise<WriteResult> {
   if (!isPlainObject(patch)) {
     throw new ConfigError([
       { path: '', value: patch, message: 'a config patch must be an object', fix: 'Send an object such as { channels: { imessage: { enabled: false } } }.' },
@@ -138,7 +142,7 @@ function assertSafeKey(key: string, parent: KeyPath): void {
 }
 
 /** The smallest set of edits that applies a merge patch, so that untouched parts of the text stay as they are. */
-function patchToEdits(current: unknown, patch: ConfigPatch, prefix: KeyPath): Edit[] {
+function patchToEdits(current: unknown, patch: MergePatch, prefix: KeyPath): Edit[] {
   const edits: Edit[] = [];
   for (const [key, value] of Object.entries(patch)) {
     assertSafeKey(key, prefix);

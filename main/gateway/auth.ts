@@ -8,6 +8,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { ControlError } from '../../contract/gateway-api';
 import { preserveCorruptFile, readFileIfExists } from '../util/atomic-file';
 import { silentLogger, type Logger } from '../util/logger';
 
@@ -98,6 +99,13 @@ export async function readToken(stateDir: string): Promise<string | undefined> {
   if (problem) throw new Error(`The gateway token file ${path} is unusable (${problem}). Restart the gateway to regenerate it.`);
   return token;
 }
+
+/** What a client presenting the wrong token is told (over HTTP and over the WebSocket alike). */
+export const WRONG_TOKEN_ERROR: Readonly<ControlError> = {
+  code: 'unauthorized',
+  message: 'Wrong gateway token.',
+  fix: 'Use the token from gateway.auth.token, CLAWDBOT_GATEWAY_TOKEN or the gateway.token file in the state dir.',
+};
 
 /**
  * Compares a presented token with the expected one in constant time. Both are hashed first, so

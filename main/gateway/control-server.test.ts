@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlClientError } from '../../contract/control-client';
-import { MAX_FRAME_BYTES, type HealthResponse } from '../../contract/gateway-api';
+import { MAX_FRAME_BYTES } from '../../contract/constants';
+import type { HealthResponse } from '../../contract/gateway-api';
 import { closed, collectFrames, connectFrame, httpRequest, nextFrame, openSocket, rawUpgrade, startKit, type Kit } from '../../e2e/support/control-kit';
-import { PortInUseError, startControlServer } from './control-server';
+import { startControlServer } from './control-server';
+import { PortInUseError } from './listen';
 import { ActionableError } from '../util/actionable-error';
 
 let kits: Kit[] = [];
@@ -118,11 +120,15 @@ describe('WebSocket handshake', () => {
   });
 
   it('closes with 1008 when connect does not arrive in time', async () => {
+    // The configured limit applies, not the default: a silent socket on a server with the default
+    // (5 s), opened after this one, is still open when this one is closed. An order, not a time.
     const k = await kit({ limits: { handshakeTimeoutMs: 100 } });
+    const withDefault = await kit();
     const ws = await openSocket(k.server.wsUrl);
-    const started = Date.now();
+    const other = await openSocket(withDefault.server.wsUrl);
     expect(await closed(ws)).toEqual({ code: 1008, reason: 'connect timeout' });
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(other.readyState).toBe(WebSocket.OPEN);
+    other.close();
   });
 
   it('rejects another protocol version with a fix', async () => {
@@ -312,7 +318,7 @@ describe('connection limits', () => {
     const port = k.server.port;
     const outcomes = new Map<string, number>();
     const count = (key: string) => outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
-    let slowest = 0;
+    let answered = 0;
 
     async function attempt(i: number): Promise<void> {
       switch (i % 5) {
@@ -353,13 +359,11 @@ describe('connection limits', () => {
       }
     }
 
+    // An authenticated client asks for the status during every burst. How long it waits is a
+    // benchmark figure (`npm run bench -- --only storm`), not a bound of this test.
     const burst = 50;
     for (let start = 0; start < 1000; start += burst) {
-      const probe = (async () => {
-        const t = Date.now();
-        await watcher.request('status', {});
-        slowest = Math.max(slowest, Date.now() - t);
-      })();
+      const probe = watcher.request('status', {}).then(() => (answered += 1));
       await Promise.all([...Array.from({ length: burst }, (_, j) => attempt(start + j)), probe]);
     }
 
@@ -368,7 +372,7 @@ describe('connection limits', () => {
       'close 1008': 600,
       authenticated: 200,
     });
-    expect(slowest).toBeLessThan(1_000);
+    expect(answered).toBe(20);
     await expect.poll(() => k.server.stats()).toEqual({ connections: 1, authenticated: 1 });
     expect((await watcher.request('status', {})).version).toBe('0.1.0-test');
     // Security warnings are throttled, so the storm did not flood the log ring.

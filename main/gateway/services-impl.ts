@@ -4,15 +4,11 @@
 //
 // The parts are reached through `GatewayParts` getters because an in-process restart replaces the
 // channel and the agent while this object (and the control server's subscriptions) stays.
-import type {
-  ControlEvent,
-  ControlEvents,
-  GatewayStatus,
-  PairingRequest,
-} from '../../contract/gateway-api';
+import type { ControlEvent, ControlEvents } from '../../contract/control-api';
+import { Emitter } from '../../contract/emitter';
+import type { GatewayStatus, PairingRequest } from '../../contract/gateway-api';
 import { ConfigError } from '../config/errors';
 import type { ClawdbotConfig } from '../config/types';
-import type { ConfigPatch } from '../config/write';
 import { resolveImessageAccounts } from '../config/accounts';
 import type { ImessageChannel } from '../imessage/channel';
 import { ImessageSendError } from '../imessage/outbound';
@@ -20,7 +16,7 @@ import { APPROVED_NOTICE, formatUnknownCode } from '../pairing/messages';
 import { PairingStoreError, type PairingStore } from '../pairing/store';
 import type { LogHub } from '../util/logger';
 import { DemoInputError, type DemoMessages } from './demo';
-import { type EventListener, type GatewayServices } from './services';
+import type { GatewayServices } from './services';
 import { ActionableError } from '../util/actionable-error';
 
 export interface GatewayParts {
@@ -51,17 +47,8 @@ const DEMO_ONLY_FIX = 'Start a demo gateway to try it: `clawdbot gateway --demo`
 const DEFAULT_DEMO_SENT_LIMIT = 20;
 
 export function createGatewayServices(parts: GatewayParts): GatewayServicesImpl {
-  const listeners = new Map<ControlEvent, Set<(payload: never) => void>>();
-
-  function emit<E extends ControlEvent>(event: E, payload: ControlEvents[E]): void {
-    for (const listener of [...(listeners.get(event) ?? [])]) {
-      try {
-        (listener as EventListener<E>)(payload);
-      } catch {
-        // One broken subscriber must not stop the others.
-      }
-    }
-  }
+  // One broken subscriber must not stop the others (the emitter swallows what a listener throws).
+  const events = new Emitter<ControlEvents>();
 
   /** Store problems (a corrupt file, a lock held too long) are the user's to fix, not internal errors. */
   async function pairingCall<T>(work: () => Promise<T>): Promise<T> {
@@ -160,7 +147,7 @@ export function createGatewayServices(parts: GatewayParts): GatewayServicesImpl 
       try {
         // Loaded on first use: the writer (JSONC editing, file locks) is not needed to start.
         const { patchConfigFile } = await import('../config/write');
-        const result = await patchConfigFile(parts.configPath, patch as ConfigPatch, { env: parts.env });
+        const result = await patchConfigFile(parts.configPath, patch, { env: parts.env });
         await parts.reloadConfig();
         return { path: result.path, config: result.config };
       } catch (error) {
@@ -192,20 +179,13 @@ export function createGatewayServices(parts: GatewayParts): GatewayServicesImpl 
       return demoCall('demo.sent', async (demo) => ({ messages: await demo.recentSent(limit ?? DEFAULT_DEMO_SENT_LIMIT) }));
     },
     on(event, listener) {
-      let set = listeners.get(event);
-      if (!set) {
-        set = new Set();
-        listeners.set(event, set);
-      }
-      const stored = listener as (payload: never) => void;
-      set.add(stored);
-      return () => {
-        set.delete(stored);
-      };
+      return events.on(event, listener);
     },
-    emit,
+    emit(event, payload) {
+      events.emit(event, payload);
+    },
     dispose() {
-      listeners.clear();
+      events.clear();
     },
   };
 }

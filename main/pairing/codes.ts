@@ -1,14 +1,14 @@
-// Pairing codes: 8 characters a person can read out or type from a phone screen. The alphabet
-// leaves out look-alikes (0/O, 1/I). Codes come from the OS CSPRNG; a code is a one-hour
-// credential, so it must not be guessable from earlier ones.
+// Generating pairing codes. Their format (alphabet, length, normalization, the validity check) is
+// part of the contract (contract/pairing-code.ts), shared with the control API's validation. Codes
+// come from the OS CSPRNG; a code is a one-hour credential, so it must not be guessable from
+// earlier ones.
 import { randomBytes } from 'node:crypto';
+import { PAIRING_CODE_ALPHABET, PAIRING_CODE_LENGTH } from '../../contract/pairing-code';
 
-export const PAIRING_CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-export const PAIRING_CODE_LENGTH = 8;
+export { isValidPairingCode, normalizePairingCode, PAIRING_CODE_ALPHABET, PAIRING_CODE_LENGTH } from '../../contract/pairing-code';
+
 /** Attempts to find a code that no pending request uses before giving up. */
 export const MAX_CODE_ATTEMPTS = 500;
-
-const CODE_PATTERN = new RegExp(`^[${PAIRING_CODE_ALPHABET}]{${PAIRING_CODE_LENGTH}}$`);
 
 // Rejection sampling: a byte maps to a character by `byte % alphabet.length`, which is only
 // uniform for bytes below the largest multiple of the alphabet size. With 32 characters every
@@ -43,13 +43,4 @@ export function generateUniqueCode(taken: ReadonlySet<string>, generate: () => s
     if (!taken.has(code)) return code;
   }
   throw new PairingCodeSpaceError(MAX_CODE_ATTEMPTS);
-}
-
-/** Codes are matched case-insensitively and without surrounding blanks. */
-export function normalizePairingCode(input: string): string {
-  return input.trim().toUpperCase();
-}
-
-export function isValidPairingCode(code: string): boolean {
-  return CODE_PATTERN.test(code);
 }

@@ -6,7 +6,7 @@
 import { request } from 'node:http';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTROL_PROTOCOL_VERSION, MAX_FRAME_BYTES } from '../../contract/gateway-api';
+import { CONTROL_PROTOCOL_VERSION, MAX_FRAME_BYTES } from '../../contract/constants';
 import { readToken } from '../../main/gateway/auth';
 import { waitFor } from '../gateway/harness';
 import { startRig, type Rig } from './gateway-kit';

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createControlClient, type ControlClient } from '../../contract/control-client';
-import { DEMO_ECHO_MODEL } from '../../contract/gateway-api';
-import { PARAM_SCHEMAS } from '../../main/gateway/control-schemas';
+import { DEMO_ECHO_MODEL } from '../../contract/constants';
+import { CONTROL_METHODS } from '../../contract/control-api';
 import { startGateway, type GatewayHandle, type StartGatewayOptions } from '../../main/gateway/start';
 import { startFakeModelServer } from '../support/fake-model-server';
 import { collect, waitFor, workspace, type Workspace } from './harness';
@@ -46,7 +46,7 @@ function sentMessage(client: ControlClient, to: string, match: (text: string) =>
 }
 
 describe('demo.inject / demo.sent parameters', () => {
-  const inject = PARAM_SCHEMAS['demo.inject'];
+  const inject = CONTROL_METHODS['demo.inject'].params;
 
   it('accepts a phone number or an email address, a message, an optional group', () => {
     expect(inject.parse({ from: ' +1 (555) 555-0123 ', text: 'hi' })).toEqual({ from: '+1 (555) 555-0123', text: 'hi' });
@@ -66,8 +66,8 @@ describe('demo.inject / demo.sent parameters', () => {
     expect(issues({ from: '+15555550123', text: 'x'.repeat(4001) })).toEqual([expect.stringMatching(/^text: /)]);
     for (const id of [0, -1, 1.5, '42']) expect(issues({ from: '+15555550123', text: 'hi', group: { id } })).toEqual([expect.stringMatching(/^group\.id: /)]);
     expect(issues({ from: '+15555550123', text: 'hi', extra: 1 })).toHaveLength(1);
-    expect(PARAM_SCHEMAS['demo.sent'].safeParse({ limit: 101 }).success).toBe(false);
-    expect(PARAM_SCHEMAS['demo.sent'].safeParse({ limit: 5 }).success).toBe(true);
+    expect(CONTROL_METHODS['demo.sent'].params.safeParse({ limit: 101 }).success).toBe(false);
+    expect(CONTROL_METHODS['demo.sent'].params.safeParse({ limit: 5 }).success).toBe(true);
   });
 });
 

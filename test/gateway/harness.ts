@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { createControlClient, type ControlClient } from '../../contract/control-client';
-import type { ControlEvents } from '../../contract/gateway-api';
+import type { ControlEvents } from '../../contract/control-api';
 import { SimDb, simBinPath, type SentRow } from '../../sim/lib';
 import { readInstanceFile, type GatewayInstance } from '../../main/gateway/instance-file';
 import { readToken } from '../../main/gateway/auth';

@@ -145,7 +145,8 @@ describe('hot reload', () => {
     expect(patched.path).toBe(w.configPath);
     expect(await client.request('allowlist.list', {})).toEqual({ approved: [], configured: ['+15550001111'] });
     expect(handle.status().accounts[0]!.pid).toBe(pid);
-    await expect(client.request('config.patch', { patch: { channels: { imessage: { dmPolicy: 'nobody' } } } })).rejects.toMatchObject({ code: 'bad_request' });
+    // (An invalid value on purpose: the types refuse it, the gateway must too.)
+    await expect(client.request('config.patch', { patch: { channels: { imessage: { dmPolicy: 'nobody' as never } } } })).rejects.toMatchObject({ code: 'bad_request' });
 
     // By hand, broken: the gateway keeps running on the last good config.
     writeFileSync(w.configPath, '{ channels: { imessage: { dmPolicy: "nobody" ');

@@ -5,7 +5,7 @@
 // Only demo mode selects it (main/gateway/demo.ts `withDemoAssistant`); the normal model
 // resolution (agent/model-config.ts) knows nothing about it, so a real gateway never answers
 // with it. It has the ModelProvider shape so the demo can swap in a real provider the same way.
-import { DEMO_ECHO_MODEL } from '../../../contract/gateway-api';
+import { DEMO_ECHO_MODEL } from '../../../contract/constants';
 import { CURRENT_MESSAGE_HEADER } from '../history-format';
 import { ModelError } from './errors';
 import type { CompletionRequest, CompletionResult, ModelProvider } from './types';

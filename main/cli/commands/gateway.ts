@@ -1,8 +1,8 @@
 // `clawdbot gateway` (run in the foreground) and `clawdbot gateway restart` (through the control API).
 import { ControlClientError } from '../../../contract/control-client';
-import { DEMO_ECHO_MODEL } from '../../../contract/gateway-api';
+import { DEMO_ECHO_MODEL } from '../../../contract/constants';
 import { ConfigError } from '../../config/errors';
-import { PortInUseError } from '../../gateway/control-server';
+import { PortInUseError } from '../../gateway/listen';
 import { DemoSetupError } from '../../gateway/demo';
 import { readInstanceFile } from '../../gateway/instance-file';
 import { GatewayStartError, startGateway, type GatewayHandle } from '../../gateway/start';

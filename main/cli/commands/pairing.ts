@@ -9,7 +9,7 @@ import { ControlClientError } from '../../../contract/control-client';
 import type { PairingRequest } from '../../../contract/gateway-api';
 import { resolveCredentialsDir, resolveStateDir } from '../../config/paths';
 import { normalizeHandle } from '../../../contract/handles';
-import { isValidPairingCode, normalizePairingCode } from '../../pairing/codes';
+import { isValidPairingCode, normalizePairingCode } from '../../../contract/pairing-code';
 import {
   APPROVED_NOTICE,
   cliInvocationFromEnv,

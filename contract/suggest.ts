@@ -1,5 +1,6 @@
 // "Did you mean …?" for config keys and enum values: the closest candidate by edit distance
 // (a swap of two neighbouring letters counts as one edit), offered only when it is plausibly a typo.
+// In the contract because the config schema's field checks use it (and the screens can too).
 
 /** Edits (insert, delete, substitute, swap two neighbours) to turn `a` into `b`. */
 function editDistance(a: string, b: string): number {

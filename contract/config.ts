@@ -1,4 +1,7 @@
-// The shape of `~/.clawdbot/clawdbot.json` (JSON5), as a zod schema.
+// The shape of `~/.clawdbot/clawdbot.json` (JSON5), as a zod schema, and the types inferred from
+// it. In the contract because every side reads or edits the config through it: main/config loads
+// and validates the file with it, the control API types `config.get` / `config.patch` with it, and
+// the app's settings screens edit it. (No Node here: the field checks are pure, config-checks.ts.)
 //
 // Defaults, and where they are applied:
 // - `gateway` and `session` have no inheritance, so the schema fills their defaults in
@@ -7,14 +10,14 @@
 //   an account inherits every key it does not set from the top level, and a default injected into
 //   the account would hide the top-level value (the original does this, so a top-level
 //   `dmPolicy: "allowlist"` silently became "pairing" once `accounts` was used). Defaults are
-//   applied after merging, in accounts.ts, from IMESSAGE_DEFAULTS below.
+//   applied after merging, in main/config/accounts.ts, from IMESSAGE_DEFAULTS below.
 //
 // Keys of the original Clawdbot that we do not implement (other channels, plugins, cron, hooks,
 // tools, browser, …) are accepted with a one-line warning each, so an existing config keeps
 // working. Any other unknown key is an error in the sections where a typo would silently change
 // behaviour (the top level, `gateway`, `channels.imessage`), and a warning in the agent/model
 // sections, whose many optional tuning keys the original has and we ignore. Each object declares
-// this policy with `section()`; validate.ts applies it.
+// this policy with `section()`; main/config/validate.ts applies it.
 //
 // `gateway.bind`: "loopback" (127.0.0.1, default), "lan" (0.0.0.0) or an IP address of this machine.
 // The original's "tailnet"/"auto"/"custom" modes are not supported (use the Tailscale IP instead).
@@ -24,21 +27,21 @@
 // iMessage sender (the original's default "main" puts every approved sender into one shared
 // conversation, which leaks context between people).
 import { z } from 'zod';
-import { checkBind, checkCliPath, checkGroupKey, checkRemoteHost, type FieldProblem } from './field-checks';
-import type { ChunkMode, DmPolicy, GroupPolicy, ImessageService } from './types';
+import { checkBind, checkCliPath, checkGroupKey, checkRemoteHost, type FieldProblem } from './config-checks';
+import { DEFAULT_GATEWAY_PORT, IMESSAGE_SERVICES } from './constants';
 
-export const DM_POLICIES = ['pairing', 'allowlist', 'open', 'disabled'] as const satisfies readonly DmPolicy[];
-export const GROUP_POLICIES = ['allowlist', 'open', 'disabled'] as const satisfies readonly GroupPolicy[];
-export const CHUNK_MODES = ['length', 'newline'] as const satisfies readonly ChunkMode[];
-export const IMESSAGE_SERVICES = ['imessage', 'sms', 'auto'] as const satisfies readonly ImessageService[];
+export const DM_POLICIES = ['pairing', 'allowlist', 'open', 'disabled'] as const;
+export const GROUP_POLICIES = ['allowlist', 'open', 'disabled'] as const;
+export const CHUNK_MODES = ['length', 'newline'] as const;
 export const MODEL_APIS = ['openai-completions', 'anthropic-messages'] as const;
 export const DM_SCOPES = ['main', 'per-peer', 'per-channel-peer', 'per-account-channel-peer'] as const;
 export const GATEWAY_MODES = ['local', 'remote'] as const;
 
+export type DmPolicy = (typeof DM_POLICIES)[number];
+export type GroupPolicy = (typeof GROUP_POLICIES)[number];
+export type ChunkMode = (typeof CHUNK_MODES)[number];
 export type DmScope = (typeof DM_SCOPES)[number];
 export type ModelApi = (typeof MODEL_APIS)[number];
-
-export const DEFAULT_GATEWAY_PORT = 18789;
 
 /** Values an iMessage account gets for keys that neither the account nor the top level sets. */
 export const IMESSAGE_DEFAULTS = {
@@ -189,10 +192,15 @@ const gatewaySchema = section(
 
 const lenient: KeyPolicy = { otherKeys: 'warn', note: 'not used by Clawdbot for Mac' };
 
-/** `agents.defaults.model`: "<provider>/<model>" or { primary, fallbacks }; normalized to the object. */
+const modelRefObjectSchema = section({ primary: z.string().min(1).optional(), fallbacks: z.array(z.string()).optional() }, lenient);
+
+/**
+ * `agents.defaults.model`: "<provider>/<model>" or { primary, fallbacks }; normalized to the object.
+ * (The parameter type is what may be written, for ClawdbotConfigInput; any value reaches it.)
+ */
 const modelRefSchema = z.preprocess(
-  (value) => (typeof value === 'string' ? { primary: value } : value),
-  section({ primary: z.string().min(1).optional(), fallbacks: z.array(z.string()).optional() }, lenient),
+  (value: string | z.input<typeof modelRefObjectSchema>) => (typeof value === 'string' ? { primary: value } : value),
+  modelRefObjectSchema,
 );
 
 const agentEntrySchema = section(
@@ -279,6 +287,20 @@ export type ClawdbotConfigInput = z.input<typeof ConfigSchema>;
 export type ImessageSectionConfig = z.output<typeof imessageSectionSchema>;
 export type ImessageAccountConfig = z.output<typeof imessageAccountSchema>;
 export type GatewayConfig = z.output<typeof gatewaySchema>;
+
+/**
+ * A change to the config file, as `config.patch` takes it (a JSON merge patch, RFC 7386): objects
+ * merge key by key, `null` deletes a key, anything else (a value, a list) replaces what is there.
+ * Typed from what may be written in the file; the merged result is validated as a whole before
+ * anything is written.
+ */
+export type ConfigPatch = PatchOf<ClawdbotConfigInput>;
+
+type PatchOf<T> = T extends readonly unknown[]
+  ? T
+  : T extends Record<string, unknown>
+    ? { [K in keyof T]?: PatchOf<Exclude<T[K], undefined>> | null }
+    : T;
 
 /** The schema of the object at `path` (array indices and record keys walk into the element schema). */
 export function schemaAt(path: readonly PropertyKey[]): z.ZodType | undefined {

@@ -1,6 +1,7 @@
-// Checks of single config values that a type cannot express. schema.ts attaches them to the
+// Checks of single config values that a type cannot express. config.ts attaches them to the
 // fields (so they are reported together with type errors); each returns what is wrong and the fix.
-import { isIP } from 'node:net';
+// Pure TypeScript (no Node): the contract is also loaded where there is no `node:net`.
+import { z } from 'zod';
 import { suggest } from './suggest';
 
 export interface FieldProblem {
@@ -54,9 +55,26 @@ export function checkGroupKey(key: string): FieldProblem | undefined {
   };
 }
 
+const ipv4 = z.ipv4();
+const ipv6 = z.ipv6();
+/** An IPv6 zone id (`fe80::1%en0`), in the characters Node's `net.isIP` accepts. */
+const IPV6_ZONE = /^%[0-9A-Za-z.:-]+$/;
+
+/**
+ * An IPv4 or IPv6 address, with the same answers as Node's `net.isIP(value) !== 0` (the gateway
+ * binds with Node; contract/config-checks.test.ts compares the two): dotted quads without leading
+ * zeros, IPv6 in any compressed form, with an embedded IPv4 tail or a zone id.
+ */
+export function isIpAddress(value: string): boolean {
+  if (ipv4.safeParse(value).success) return true;
+  const zoneAt = value.indexOf('%');
+  if (zoneAt === -1) return ipv6.safeParse(value).success;
+  return IPV6_ZONE.test(value.slice(zoneAt)) && ipv6.safeParse(value.slice(0, zoneAt)).success;
+}
+
 /** "loopback" | "lan" | an IP address. */
 export function checkBind(bind: string): FieldProblem | undefined {
-  if (bind === 'loopback' || bind === 'lan' || isIP(bind) !== 0) return undefined;
+  if (bind === 'loopback' || bind === 'lan' || isIpAddress(bind)) return undefined;
   const guess = suggest(bind, ['loopback', 'lan']);
   return {
     message: 'must be "loopback", "lan" or an IP address of this machine',

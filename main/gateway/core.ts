@@ -1,0 +1,121 @@
+// The core: the parts one boot builds from one config, and an in-process restart tears down and
+// builds again — the agent, the iMessage channel, the control server, the instance file and the
+// config watcher. What outlives a restart (pairing store, services, log hub, the token) belongs to
+// the Gateway (gateway.ts), which hands it in.
+//
+// The control server and the channel start concurrently: the server is up in milliseconds, the
+// accounts take as long as imsg needs. If either fails, whichever half came up is taken down again,
+// so no imsg child outlives a failed start.
+import type { ConfigError } from '../config/errors';
+import type { ClawdbotConfig } from '../config/types';
+import { watchConfig, type ConfigChange, type ConfigWatcher } from '../config/watch';
+import { createAgent, type Agent } from '../agent/agent';
+import { ImessageChannel } from '../imessage/channel';
+import { cliInvocationFromEnv } from '../pairing/messages';
+import type { PairingStore } from '../pairing/store';
+import type { LogHub } from '../util/logger';
+import { startControlServer, type ControlServer } from './control-server';
+import { withDemoAssistant } from './demo';
+import { removeInstanceFile, writeInstanceFile } from './instance-file';
+import type { GatewayServicesImpl } from './services-impl';
+import type { StartGatewayOptions } from './start-options';
+import { CLAWDBOT_VERSION } from './version';
+
+/** The parts rebuilt by a restart. */
+export interface Core {
+  /** The config in force: the one booted with, then each valid hot reload. */
+  config: ClawdbotConfig;
+  agent: Agent;
+  channel: ImessageChannel;
+  server: ControlServer;
+  watcher: ConfigWatcher;
+  startedAt: string;
+  /** Unsubscribes what this core wired into the services. */
+  off: (() => void)[];
+}
+
+/** What a boot needs besides the config: the gateway's long-lived parts and where to listen. */
+export interface CoreParts {
+  host: string;
+  port: number;
+  token: string;
+  options: Pick<StartGatewayOptions, 'allowedOrigins' | 'controlLimits' | 'channelTimings'>;
+  env: NodeJS.ProcessEnv;
+  stateDir: string;
+  configPath: string;
+  staticDir: string | null;
+  demo: boolean;
+  logs: LogHub;
+  pairing: PairingStore;
+  services: GatewayServicesImpl;
+  /** Channel health changed. */
+  onHealth(): void;
+  /** A valid change of the config file, to apply to this core. */
+  onConfigChange(core: Core, change: ConfigChange): void;
+  /** An invalid change of the config file (the core keeps its config). */
+  onConfigError(error: ConfigError): void;
+}
+
+export async function bootCore(config: ClawdbotConfig, parts: CoreParts): Promise<Core> {
+  const { options, env, stateDir, configPath, logs, services } = parts;
+  const modelAgent = createAgent({ config, env, stateDir, logger: logs.logger('agent') });
+  // Demo mode only: without a configured model, the labelled demo assistant answers instead.
+  const agent = parts.demo ? withDemoAssistant(modelAgent) : modelAgent;
+  const channel = new ImessageChannel({
+    config,
+    stateDir,
+    logger: logs.logger('imessage'),
+    pairing: parts.pairing,
+    agent,
+    env,
+    simulated: parts.demo,
+    cli: cliInvocationFromEnv(env),
+    ...(options.channelTimings ? { timings: options.channelTimings } : {}),
+  });
+
+  const serverStarting = startControlServer({
+    host: parts.host,
+    port: parts.port,
+    token: parts.token,
+    services,
+    version: CLAWDBOT_VERSION,
+    logger: logs.logger('gateway'),
+    staticDir: parts.staticDir,
+    ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
+    ...(options.controlLimits ? { limits: options.controlLimits } : {}),
+  });
+  const channelStarting = channel.start();
+  let server: ControlServer;
+  try {
+    [server] = await Promise.all([serverStarting, channelStarting]);
+  } catch (error) {
+    // Whichever half came up is taken down again (no imsg child may outlive a failed start).
+    await Promise.allSettled([serverStarting.then((s) => s.close()), channelStarting.then(() => channel.stop(), () => channel.stop())]);
+    await agent.close();
+    throw error;
+  }
+  const startedAt = new Date().toISOString();
+  await writeInstanceFile(stateDir, { pid: process.pid, port: server.port, host: server.host, url: server.url, startedAt, version: CLAWDBOT_VERSION });
+
+  const off = [channel.onHealth(() => parts.onHealth()), channel.accessLog.on((entry) => services.emit('accessLog', entry))];
+  // Changes are applied to this core only (a restart builds a new one with its own watcher).
+  const watcher: ConfigWatcher = watchConfig(configPath, {
+    initial: config,
+    env,
+    onChange: (change) => parts.onConfigChange(core, change),
+    onError: (error) => parts.onConfigError(error),
+  });
+  const core: Core = { config, agent, channel, server, watcher, startedAt, off };
+  await watcher.ready;
+  return core;
+}
+
+/** Stops one core: clients get `shutdown`, then the server, the channel (imsg included) and the agent stop. */
+export async function shutdownCore(core: Core, shutdown: { reason: string; restartExpectedMs?: number }, services: GatewayServicesImpl, stateDir: string): Promise<void> {
+  core.watcher.close();
+  for (const off of core.off) off();
+  services.emit('shutdown', shutdown);
+  await Promise.all([core.server.close(shutdown), core.channel.stop()]);
+  await core.agent.close();
+  await removeInstanceFile(stateDir);
+}

@@ -1,0 +1,47 @@
+// What the gateway reports about itself: the GatewayStatus of `status`, `health` events and the
+// authenticated /health, and the lines it logs once it is ready.
+import { DEMO_ECHO_MODEL } from '../../contract/constants';
+import type { GatewayStatus } from '../../contract/gateway-api';
+import type { Logger } from '../util/logger';
+import type { Core } from './core';
+import type { DemoSetup } from './demo';
+import { CLAWDBOT_VERSION } from './version';
+
+/** What the status needs besides the running core. */
+export interface StatusFacts {
+  configPath: string;
+  stateDir: string;
+  demo: boolean;
+  /** Error of the last rejected config reload (null once a valid config is in force again). */
+  configError: string | null;
+  pendingPairing: number;
+}
+
+export function gatewayStatus(core: Core, facts: StatusFacts): GatewayStatus {
+  const agent = core.agent.status;
+  return {
+    version: CLAWDBOT_VERSION,
+    pid: process.pid,
+    startedAt: core.startedAt,
+    demo: facts.demo,
+    bind: core.server.host,
+    port: core.server.port,
+    configPath: facts.configPath,
+    stateDir: facts.stateDir,
+    configError: facts.configError,
+    model: agent.model,
+    // No model at all is a normal state (shown as such); a model that cannot work is an error.
+    modelError: agent.lastError?.message ?? (agent.configured || agent.model === null ? null : agent.reason),
+    accounts: core.channel.health(),
+    pendingPairing: facts.pendingPairing,
+  };
+}
+
+/** The lines a person starting the gateway reads: how long it took, what runs, what is missing. */
+export function logStartup(log: Logger, status: GatewayStatus, ms: number, demo: DemoSetup | null): void {
+  const accounts = status.accounts.map((a) => `${a.accountId}=${a.state}`).join(', ') || 'none';
+  log.info(`gateway ready in ${Math.round(ms)} ms`, { accounts, model: status.model, demo: demo !== null });
+  if (status.model === null) log.info('no model configured: incoming messages are logged (access log) but not answered; set agents.defaults.model to get replies');
+  if (demo) log.info('demo mode: the iMessage account is simulated (imsg simulator); the web UI can receive messages on it', { db: demo.dbPath, inject: demo.injectCommand() });
+  if (demo && status.model === DEMO_ECHO_MODEL) log.info(`no model configured: the demo assistant (${DEMO_ECHO_MODEL}, a stand-in that echoes messages, not an AI) answers; set agents.defaults.model for real replies`);
+}
