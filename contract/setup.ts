@@ -55,3 +55,15 @@ export interface SetupSnapshot {
   /** ISO time this snapshot was computed. */
   at: string;
 }
+
+/** System Settings panes a fix can open (`SetupFix.settingsUrl`); the app opens only these. */
+export const SETTINGS_PANES = {
+  'full-disk-access': {
+    url: 'x-apple.systempreferences:com.apple.preference.security?Privacy_AllFiles',
+    path: 'System Settings › Privacy & Security › Full Disk Access',
+  },
+  automation: {
+    url: 'x-apple.systempreferences:com.apple.preference.security?Privacy_Automation',
+    path: 'System Settings › Privacy & Security › Automation',
+  },
+} as const satisfies Record<string, { url: string; path: string }>;

@@ -1,7 +1,27 @@
-// Electron main process entry. Thin on purpose: the gateway is plain Node (main/gateway) and is
-// hosted here in-process; the tray, windows and IPC arrive with the Electron shell issue.
+// Entry of Clawdbot.app's main process (built to out/main/index.js). The app itself is in
+// shell.ts; this file only finds the app's files, which sit in different places in a checkout
+// (`npm start` on a Mac) and inside the packaged bundle.
 import { app } from 'electron';
+import { join } from 'node:path';
+import { startShell } from './shell';
+import { registerAppScheme, rendererDir } from './window';
 
-app.whenReady().then(() => {
-  // The shell (tray, window, gateway hosting) is wired in a later issue.
+// Must happen before `ready`: app://clawdbot is the window's own secure origin.
+registerAppScheme();
+
+const outMain = import.meta.dirname;
+const packaged = app.isPackaged;
+void startShell({
+  demo: process.argv.includes('--demo') || process.env.CLAWDBOT_DEMO === '1',
+  paths: {
+    preload: join(outMain, '..', 'preload', 'index.cjs'),
+    renderer: rendererDir(outMain),
+    // Packaged: extraResources (electron-builder.yml); from a checkout: resources/tray.
+    trayIcons: packaged ? join(process.resourcesPath, 'tray') : join(app.getAppPath(), 'resources', 'tray'),
+    // Packaged: the simulator is unpacked from the asar (a child process cannot run a file inside it).
+    ...(packaged ? { simulator: join(process.resourcesPath, 'app.asar.unpacked', 'sim', 'bin', 'imsg') } : {}),
+  },
+}).catch((error: unknown) => {
+  console.error('Clawdbot could not start:', error);
+  app.exit(1);
 });
