@@ -33,6 +33,9 @@ export type MenuEntry =
 /** Menus are narrow: long errors and fixes are cut to this many characters per line. */
 const LINE_MAX = 90;
 
+/** A second line under a status line (a detail, a fix), indented. */
+const detail = (text: string): MenuEntry => ({ kind: 'text', label: `    ${clip(text, LINE_MAX - 4)}` });
+
 export function clip(text: string, max = LINE_MAX): string {
   const oneLine = text.replace(/\s+/g, ' ').trim();
   return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max - 1).trimEnd()}…`;
@@ -70,7 +73,7 @@ export function accountEntries(account: AccountHealth, now: number): MenuEntry[]
       return [line('starting…')];
     case 'backing-off': {
       const retry = account.retryAt ? `retry in ${duration(Date.parse(account.retryAt) - now)}` : 'retrying';
-      return [line(`backing off, ${retry}`), ...(error ? [{ kind: 'text', label: clip(`    ${error.message}`) } as MenuEntry] : [])];
+      return [line(`backing off, ${retry}`), ...(error ? [detail(error.message)] : [])];
     }
     case 'failed-fatal':
       return [line(`failed: ${error?.message ?? 'imsg stopped'}`), ...fixEntries(account)];
@@ -85,9 +88,9 @@ function fixEntries(account: AccountHealth): MenuEntry[] {
   const blocked = setup.checks.find((c) => (c.state === 'denied' || c.state === 'missing') && c.fix);
   const entries: MenuEntry[] = [];
   const fixText = blocked?.fix?.text ?? account.lastError?.fix;
-  if (fixText) entries.push({ kind: 'text', label: clip(`    Fix: ${fixText}`) });
+  if (fixText) entries.push(detail(`Fix: ${fixText}`));
   if (blocked?.fix?.settingsUrl && (blocked.id === 'full-disk-access' || blocked.id === 'automation')) {
-    entries.push({ kind: 'action', label: `    Open ${blocked.fix.settingsPath ?? 'System Settings'}…`, action: { type: 'open-settings-pane', pane: blocked.id } });
+    entries.push({ kind: 'action', label: `Open ${blocked.fix.settingsPath ?? 'System Settings'}…`, action: { type: 'open-settings-pane', pane: blocked.id } });
   }
   return entries;
 }
@@ -103,7 +106,7 @@ function gatewayEntries(phase: GatewayPhase, state: AppState, now: number): Menu
     case 'crashed':
       return [
         { kind: 'text', label: clip(`The gateway stopped: ${phase.error}`) },
-        { kind: 'text', label: `    restarting in ${duration(phase.retryAt - now)}` },
+        detail(`restarting in ${duration(phase.retryAt - now)}`),
       ];
     case 'failed': {
       const entries: MenuEntry[] = [{ kind: 'text', label: clip(`The gateway could not start: ${phase.message}`) }];
@@ -112,7 +115,7 @@ function gatewayEntries(phase: GatewayPhase, state: AppState, now: number): Menu
         entries.push({ kind: 'action', label: `Use the Clawdbot gateway already on port ${conflict.port}`, action: { type: 'use-running-gateway' } });
       }
       if (conflict?.freePort) entries.push({ kind: 'action', label: `Start on port ${conflict.freePort} instead`, action: { type: 'use-port', port: conflict.freePort } });
-      if (phase.fix && !conflict) entries.push({ kind: 'text', label: clip(`    Fix: ${phase.fix}`) });
+      if (phase.fix && !conflict) entries.push(detail(`Fix: ${phase.fix}`));
       entries.push({ kind: 'action', label: 'Retry', action: { type: 'retry' } });
       return entries;
     }
@@ -159,7 +162,7 @@ export function buildMenuModel(state: AppState, now: number): MenuEntry[] {
   if (running) entries.push(...pendingEntries(state.pending, now));
   entries.push({ kind: 'action', label: 'Open Clawdbot', action: { type: 'open' } });
   if (phase.kind === 'paused') entries.push({ kind: 'action', label: 'Resume', action: { type: 'resume' } });
-  else entries.push({ kind: 'action', label: 'Pause', action: { type: 'pause' }, enabled: running || phase.kind === 'crashed' || phase.kind === 'failed' });
+  else entries.push({ kind: 'action', label: 'Pause', action: { type: 'pause' }, enabled: running || phase.kind === 'crashed' });
   entries.push(
     { kind: 'action', label: 'Restart Gateway', action: { type: 'restart' }, enabled: running && phase.mode === 'hosted' },
     { kind: 'separator' },
