@@ -66,6 +66,8 @@ export interface GatewayHostDeps {
   /** Remembers the port the person chose after a conflict. */
   choosePort(port: number): void;
   logger: Logger;
+  /** Tests: a shorter backoff, a fixed jitter. */
+  backoff?: BackoffPolicy;
   random?: () => number;
 }
 
@@ -212,7 +214,7 @@ export class GatewayHost {
     this.deps.logger.error(`error inside the gateway: ${errorText(error)}; restarting it`, { stack: (error as Error)?.stack });
     if (this.runningSince && Date.now() - this.runningSince >= CRASH_FORGIVE_MS) this.crashes = 0;
     await this.stopNow('restarting after an error').catch(() => {});
-    const delay = backoffDelay(this.crashes++, CRASH_BACKOFF, this.deps.random);
+    const delay = backoffDelay(this.crashes++, this.deps.backoff ?? CRASH_BACKOFF, this.deps.random);
     this.setPhase({ kind: 'crashed', error: errorText(error), retryAt: Date.now() + delay });
     this.retryTimer = setTimeout(() => void this.start(), delay);
   }

@@ -67,7 +67,7 @@ export interface OpenPrefsOptions {
 export type Prefs = Store<AppPrefs>;
 
 export function openPrefs(options: OpenPrefsOptions = {}): Prefs {
-  return new Store<AppPrefs>({
+  const prefs = new Store<AppPrefs>({
     name: 'preferences',
     defaults: PREFS_DEFAULTS,
     schema: PREFS_SCHEMA,
@@ -76,6 +76,10 @@ export function openPrefs(options: OpenPrefsOptions = {}): Prefs {
     migrations: options.migrations ?? PREFS_MIGRATIONS,
     ...(options.cwd ? { cwd: options.cwd } : {}),
   });
+  // With migrations configured, a file that breaks the schema is read as empty (and stays so):
+  // start it again from the defaults (clear() keeps electron-store's record of the version).
+  if ((Object.keys(PREFS_DEFAULTS) as (keyof AppPrefs)[]).some((key) => !prefs.has(key))) prefs.clear();
+  return prefs;
 }
 
 /** Onboarding just finished and launch at login was never decided: it turns on (once). */
