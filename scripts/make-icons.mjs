@@ -1,12 +1,13 @@
-// Draws the menu-bar icons into resources/tray/: one template image per state (idle, working,
-// attention, error, paused) at 18×18 pt, as <state>Template.png (1x) and <state>Template@2x.png.
-// Template images are black with alpha; macOS tints them for light and dark menu bars.
+// Draws the app's icons: the menu-bar icons into resources/tray/ — one template image per state
+// (idle, working, attention, error, paused) at 18×18 pt, as <state>Template.png (1x) and
+// <state>Template@2x.png; template images are black with alpha, which macOS tints for light and
+// dark menu bars — and the app icon resources/icon.png (1024×1024, electron-builder makes the .icns).
 //
 // The shapes are signed-distance functions sampled 16 times per pixel (anti-aliased), written as
 // PNG with node:zlib: no image tool or browser needed, and the same pixels on every machine.
 //
-//   node scripts/make-tray-icons.mjs             writes the icons
-//   node scripts/make-tray-icons.mjs --preview   also writes out/tray-preview.png: every icon at
+//   node scripts/make-icons.mjs             writes the icons
+//   node scripts/make-icons.mjs --preview   also writes out/tray-preview.png: every icon at
 //                                                8× zoom, tinted on a light and a dark menu bar
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -59,7 +60,8 @@ const STROKE = 1.5;
 /** The bubble's outline: a rounded box with a tail at the bottom left. */
 function bubble(px, py) {
   const body = roundBox(px, py, 1.75, 2.75, 16.25, 12.75, 3.5);
-  const tail = polygon(px, py, [[4.4, 11.5], [4.4, 16.1], [9.2, 11.5]]);
+  // The tail reaches deep into the body, so the outline opens into it without a seam.
+  const tail = polygon(px, py, [[4.4, 9], [4.4, 16.1], [13.6, 9]]);
   return Math.abs(Math.min(body, tail)) - STROKE / 2;
 }
 
@@ -82,11 +84,10 @@ const ICONS = {
 
 // --- rasterizing and PNG -----------------------------------------------------------------------
 
-/** Coverage 0..1 per pixel at `scale` pixels per point (4×4 samples per pixel). */
-function rasterize(shape, scale) {
-  const pixels = SIZE * scale;
+/** Coverage 0..1 per pixel at `scale` pixels per point (samples² samples per pixel). */
+function rasterize(shape, scale, size = SIZE, samples = 4) {
+  const pixels = Math.round(size * scale);
   const alpha = new Float64Array(pixels * pixels);
-  const samples = 4;
   for (let py = 0; py < pixels; py++) {
     for (let px = 0; px < pixels; px++) {
       let covered = 0;
@@ -158,6 +159,33 @@ for (const [name, shape] of Object.entries(ICONS)) {
   writeFileSync(join(outDir, `${name}Template@2x.png`), templatePng(x2, 144));
 }
 console.log(`wrote ${Object.keys(ICONS).length * 2} icons to resources/tray`);
+
+// The app icon: the idle bubble in white on a blue rounded square (macOS's 824 pt body on a 1024
+// pt canvas). Drawn in 18-point units scaled up, so it is the same bubble as in the menu bar.
+{
+  const canvas = 1024;
+  const unit = canvas / SIZE;
+  const body = (x, y) => roundBox(x, y, 100 / unit, 100 / unit, 924 / unit, 924 / unit, 185 / unit);
+  // The bubble, scaled to 60% around the canvas centre.
+  const mark = (x, y) => ICONS.idle((x - SIZE / 2) / 0.6 + SIZE / 2, (y - SIZE / 2) / 0.6 + SIZE / 2 + 0.4);
+  const bodyAlpha = rasterize(body, unit, SIZE, 2);
+  const markAlpha = rasterize(mark, unit, SIZE, 2);
+  const rgba = Buffer.alloc(canvas * canvas * 4);
+  const top = [92, 148, 255];
+  const bottom = [52, 88, 220];
+  for (let y = 0; y < canvas; y++) {
+    const t = y / canvas;
+    for (let x = 0; x < canvas; x++) {
+      const i = y * canvas + x;
+      const a = bodyAlpha.alpha[i];
+      const m = markAlpha.alpha[i] * a;
+      for (let c = 0; c < 3; c++) rgba[i * 4 + c] = Math.round((top[c] * (1 - t) + bottom[c] * t) * (1 - m) + 255 * m);
+      rgba[i * 4 + 3] = Math.round(a * 255);
+    }
+  }
+  writeFileSync(join(root, 'resources', 'icon.png'), png(canvas, canvas, rgba, 144));
+  console.log('wrote resources/icon.png');
+}
 
 if (process.argv.includes('--preview')) {
   // Every icon at 8× a point (@2x zoomed 4×, 1x zoomed 8×), tinted as macOS does: black on a
