@@ -40,6 +40,8 @@ export interface ShellOptions {
   /** Tests: start options on top of the app's (port 0, a state dir, fast imsg timings). */
   gatewayOptions?: Partial<StartGatewayOptions>;
   startGateway?: typeof realStartGateway;
+  /** Also log to stderr (default: in development, where the app runs from a terminal). */
+  stderr?: boolean;
 }
 
 const LOG_ROTATE_BYTES = 5 * 1024 * 1024;
@@ -68,7 +70,7 @@ export async function startShell(options: ShellOptions) {
   app.dock?.hide();
 
   const logFile = fileLogSink(paths.logs ?? app.getPath('logs'));
-  const logs = createLogHub({ level: 'info', sinks: [logFile.sink, stderrTextSink] });
+  const logs = createLogHub({ level: 'info', sinks: (options.stderr ?? !app.isPackaged) ? [logFile.sink, stderrTextSink] : [logFile.sink] });
   const log = logs.logger('app');
   const prefs = openPrefs(paths.prefs ? { cwd: paths.prefs } : {});
   const mac = loadMacPermissions();
