@@ -16,7 +16,7 @@ import { HELP_URLS, settingsPaneUrl } from './links';
 import { PairingNotifications } from './notifications';
 import { loadMacPermissions, readFdaSignal } from './permissions';
 import { diagnosePortConflict, findFreePort, probeHealth, tokenCandidates } from './port-conflict';
-import { openPrefs } from './prefs';
+import { openPrefs } from './prefs-store';
 import { TrayMenu } from './tray';
 import { APP_ORIGIN, AppWindow, hardenSession, serveRenderer } from './window';
 

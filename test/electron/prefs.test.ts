@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { launchAtLoginAfterOnboarding, openPrefs, PREFS_DEFAULTS, restorableBounds } from '../../main/electron/prefs';
+import { launchAtLoginAfterOnboarding, PREFS_DEFAULTS, restorableBounds } from '../../main/electron/prefs';
+import { openPrefs } from '../../main/electron/prefs-store';
 import { app } from './mocks/electron';
 
 vi.mock('electron', () => import('./mocks/electron'));
