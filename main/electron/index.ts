@@ -11,8 +11,12 @@ registerAppScheme();
 
 const outMain = import.meta.dirname;
 const packaged = app.isPackaged;
+// `npm start -- --port 18800` on a Mac: the gateway's port for this run.
+const portIndex = process.argv.indexOf('--port');
+const port = portIndex > 0 ? Number(process.argv[portIndex + 1]) : undefined;
 void startShell({
   demo: process.argv.includes('--demo') || process.env.CLAWDBOT_DEMO === '1',
+  ...(port !== undefined && Number.isInteger(port) ? { gatewayOptions: { port } } : {}),
   paths: {
     preload: join(outMain, '..', 'preload', 'index.cjs'),
     renderer: rendererDir(outMain),
@@ -21,6 +25,9 @@ void startShell({
     // Packaged: the simulator is unpacked from the asar (a child process cannot run a file inside it).
     ...(packaged ? { simulator: join(process.resourcesPath, 'app.asar.unpacked', 'sim', 'bin', 'imsg') } : {}),
   },
+}).then((shell) => {
+  // The Mac smoke test (e2e-electron/) reaches the running app through this, from the main process.
+  if (shell && process.env.CLAWDBOT_E2E === '1') Object.assign(globalThis, { __clawdbot: shell });
 }).catch((error: unknown) => {
   console.error('Clawdbot could not start:', error);
   app.exit(1);

@@ -32,6 +32,8 @@ export function menuTemplate(entries: readonly MenuEntry[], perform: (action: Me
 export class TrayMenu {
   private readonly tray: Tray;
   private icon: TrayIcon | null = null;
+  /** The menu of the last render (the Mac smoke test clicks its items). */
+  menu: Electron.Menu | null = null;
 
   constructor(
     private readonly iconDir: string,
@@ -48,7 +50,8 @@ export class TrayMenu {
     }
     this.tray.setTitle(view.title);
     this.tray.setToolTip(view.tooltip);
-    this.tray.setContextMenu(Menu.buildFromTemplate(menuTemplate(buildMenuModel(state, now), this.perform)));
+    this.menu = Menu.buildFromTemplate(menuTemplate(buildMenuModel(state, now), this.perform));
+    this.tray.setContextMenu(this.menu);
   }
 
   destroy(): void {
