@@ -32,6 +32,33 @@ export interface GatewayConnection {
   mode: 'hosted' | 'attached';
 }
 
+/** Who holds the port the gateway wanted, when starting failed because it was taken. */
+export type PortConflict =
+  | {
+      kind: 'clawdbot';
+      port: number;
+      pid: number;
+      /** One of the person's tokens opens it: the app can use that gateway instead of starting its own. */
+      usable: boolean;
+      /** A free port to start on instead, if one was found. */
+      freePort: number | null;
+    }
+  | { kind: 'other-program'; port: number; freePort: number | null };
+
+/** The hosted gateway's life cycle, as the menu and the window show it. */
+export type GatewayPhase =
+  | { kind: 'starting' }
+  | { kind: 'running'; mode: 'hosted' | 'attached'; port: number }
+  | { kind: 'paused' }
+  /** An error inside the gateway: it is restarted at `retryAt` (epoch ms). */
+  | { kind: 'crashed'; error: string; retryAt: number }
+  /** It could not start; waits for a choice (GatewayRecovery). */
+  | { kind: 'failed'; message: string; fix?: string; conflict?: PortConflict }
+  | { kind: 'stopping' };
+
+/** What the person can do about a gateway that is not running. */
+export type GatewayRecovery = { type: 'retry' } | { type: 'use-running-gateway' } | { type: 'use-port'; port: number };
+
 /** The two permissions iMessage needs from macOS. */
 export type PermissionId = 'full-disk-access' | 'automation';
 
@@ -69,6 +96,10 @@ export interface OnboardingProgress {
 export interface BridgeInvokes {
   /** The gateway to talk to, or null while it is not running (paused, starting, failed). */
   'gateway.connection': { request: void; response: GatewayConnection | null };
+  /** Whether the gateway runs, and if not why (a start failure with its fix, a port conflict). */
+  'gateway.phase': { request: void; response: GatewayPhase };
+  /** Retry a failed start, use the Clawdbot gateway holding the port, or start on another port. */
+  'gateway.recover': { request: GatewayRecovery; response: GatewayPhase };
   /** Checks both permissions now. */
   'permissions.check': { request: void; response: PermissionsReport };
   /** The permission step is on screen (true) or gone (false): while true, main re-checks every second and pushes `permissions`. */
@@ -92,6 +123,8 @@ export interface BridgeEvents {
   navigate: Screen;
   /** The gateway moved (restart, another port, paused, attached); null while it is not running. */
   connection: GatewayConnection | null;
+  /** The gateway started, stopped, failed or is restarting. */
+  phase: GatewayPhase;
   /** A re-check changed something (window focus, or every second while watched). */
   permissions: PermissionsReport;
 }
@@ -101,6 +134,8 @@ export type BridgeEvent = keyof BridgeEvents;
 
 export const BRIDGE_INVOKE_CHANNELS = [
   'gateway.connection',
+  'gateway.phase',
+  'gateway.recover',
   'permissions.check',
   'permissions.watch',
   'settings.open',
@@ -114,7 +149,7 @@ export const BRIDGE_INVOKE_CHANNELS = [
   'logs.reveal',
 ] as const satisfies readonly BridgeInvoke[];
 
-export const BRIDGE_EVENT_CHANNELS = ['navigate', 'connection', 'permissions'] as const satisfies readonly BridgeEvent[];
+export const BRIDGE_EVENT_CHANNELS = ['navigate', 'connection', 'phase', 'permissions'] as const satisfies readonly BridgeEvent[];
 
 // Compile-time coverage: a contract entry without a channel fails here.
 type Missing<All, Listed> = Exclude<All, Listed>;
@@ -152,9 +187,18 @@ export function isValidBridgeRequest(channel: BridgeInvoke, request: unknown): b
       return request === 'imsg';
     case 'onboarding.set':
       return isOnboardingProgress(request);
+    case 'gateway.recover':
+      return isGatewayRecovery(request);
     default:
       return request === undefined;
   }
+}
+
+function isGatewayRecovery(value: unknown): value is GatewayRecovery {
+  if (typeof value !== 'object' || value === null) return false;
+  const { type, port } = value as Record<string, unknown>;
+  if (type === 'retry' || type === 'use-running-gateway') return Object.keys(value).length === 1;
+  return type === 'use-port' && Number.isInteger(port) && (port as number) > 0 && (port as number) <= 65535 && Object.keys(value).length === 2;
 }
 
 function isOnboardingProgress(value: unknown): value is OnboardingProgress {

@@ -3,7 +3,7 @@
 // API serves: health, pairing, access log) and to the GatewayHost's phases, keeps AppState up to
 // date and emits `changed`; the views (tray menu, icon, notifications, window) are rebuilt from
 // that, never polled. Electron-free: native effects go through NativeActions.
-import type { GatewayConnection, PermissionsReport, Screen } from '../../contract/bridge';
+import type { GatewayConnection, GatewayPhase, PermissionsReport, Screen } from '../../contract/bridge';
 import { Emitter } from '../../contract/emitter';
 import type { AccessLogEntry, GatewayStatus, PairingEvent } from '../../contract/gateway-api';
 import type { Logger } from '../util/logger';
@@ -37,6 +37,7 @@ export interface ControllerEvents {
   /** A new pairing request (for a notification) or a resolved one (to withdraw it). */
   pairing: PairingEvent;
   connection: GatewayConnection | null;
+  phase: GatewayPhase;
   permissions: PermissionsReport;
 }
 
@@ -68,7 +69,10 @@ export class AppController {
   constructor(private readonly deps: AppControllerDeps) {
     this.fdaAtLaunch = deps.fdaSignal();
     this.current = { ...INITIAL_STATE, gateway: deps.host.phase, launchAtLogin: deps.prefs.get('launchAtLogin') === true };
-    deps.host.events.on('phase', (gateway) => this.update({ gateway, ...(gateway.kind === 'running' ? {} : { status: null, pending: [], working: false }) }));
+    deps.host.events.on('phase', (gateway) => {
+      this.update({ gateway, ...(gateway.kind === 'running' ? {} : { status: null, pending: [], working: false }) });
+      this.events.emit('phase', gateway);
+    });
     deps.host.events.on('link', (link) => this.attach(link));
   }
 
@@ -116,6 +120,9 @@ export class AppController {
         return host.restart();
       case 'retry':
         return host.retry();
+      case 'retry-account':
+        await this.link().call('channels.restart', { accountId: action.accountId });
+        return;
       case 'use-running-gateway':
         return host.useRunningGateway();
       case 'use-port':

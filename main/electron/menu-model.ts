@@ -16,6 +16,8 @@ export type MenuAction =
   | { type: 'resume' }
   | { type: 'restart' }
   | { type: 'retry' }
+  /** Restart one account's imsg now (a failed one, or one waiting out its backoff). */
+  | { type: 'retry-account'; accountId: string }
   | { type: 'use-running-gateway' }
   | { type: 'use-port'; port: number }
   | { type: 'relaunch' }
@@ -73,13 +75,17 @@ export function accountEntries(account: AccountHealth, now: number): MenuEntry[]
       return [line('starting…')];
     case 'backing-off': {
       const retry = account.retryAt ? `retry in ${duration(Date.parse(account.retryAt) - now)}` : 'retrying';
-      return [line(`backing off, ${retry}`), ...(error ? [detail(error.message)] : [])];
+      return [line(`backing off, ${retry}`), ...(error ? [detail(error.message)] : []), retryEntry(account)];
     }
     case 'failed-fatal':
-      return [line(`failed: ${error?.message ?? 'imsg stopped'}`), ...fixEntries(account)];
+      return [line(`failed: ${error?.message ?? 'imsg stopped'}`), ...fixEntries(account), retryEntry(account)];
     case 'stopped':
       return [line(!account.enabled ? 'disabled' : !account.configured ? 'not configured' : error ? `stopped: ${error.message}` : 'stopped')];
   }
+}
+
+function retryEntry(account: AccountHealth): MenuEntry {
+  return { kind: 'action', label: `Retry ${account.accountId} now`, action: { type: 'retry-account', accountId: account.accountId } };
 }
 
 /** The fix of a failed account: a System Settings action when a permission is missing, else the fix text. */

@@ -156,6 +156,8 @@ export async function startShell(options: ShellOptions) {
     logger: logs.logger('app:ipc'),
     handlers: {
       'gateway.connection': () => controller.connection(),
+      'gateway.phase': () => controller.state.gateway,
+      'gateway.recover': async (choice) => (await controller.perform(choice), controller.state.gateway),
       'permissions.check': () => controller.checkPermissions(),
       'permissions.watch': (active) => controller.watchPermissions(active),
       'settings.open': (pane) => shell.openExternal(settingsPaneUrl(pane)),
@@ -176,6 +178,7 @@ export async function startShell(options: ShellOptions) {
   controller.events.on('changed', (state) => tray.render(state));
   controller.events.on('pairing', (event) => notifications.handle(event));
   controller.events.on('connection', (connection) => window.connectionChanged(connection));
+  controller.events.on('phase', (phase) => window.send('phase', phase));
   controller.events.on('permissions', (report) => window.send('permissions', report));
   tray.render(controller.state);
 

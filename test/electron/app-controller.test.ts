@@ -139,6 +139,14 @@ describe('AppController', () => {
     expect(gateway.order).toEqual(['shutdown', 'relaunch', 'exit']);
   });
 
+  it("Retry on a failed account restarts that account's imsg through the gateway", async () => {
+    const gateway = fakeGateway();
+    const { controller } = controllerWith(gateway, { value: 'not-mac' });
+    gateway.host.run();
+    await controller.perform({ type: 'retry-account', accountId: 'default' });
+    expect(gateway.calls).toContain('channels.restart');
+  });
+
   it('menu actions that open things go to the native side', async () => {
     const gateway = fakeGateway();
     const { controller, native } = controllerWith(gateway, { value: 'not-mac' });

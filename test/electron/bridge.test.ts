@@ -17,6 +17,8 @@ function handlers(): BridgeHandlers & { calls: [string, unknown][] } {
   return {
     calls,
     'gateway.connection': record('gateway.connection', connection),
+    'gateway.phase': record('gateway.phase', { kind: 'paused' as const }),
+    'gateway.recover': (choice) => (calls.push(['gateway.recover', choice]), { kind: 'starting' as const }),
     'permissions.check': record('permissions.check', { permissions: [], restartSuggested: false, checkedAt: '2026-03-02T10:00:00.000Z' }),
     'permissions.watch': record('permissions.watch', undefined),
     'settings.open': record('settings.open', undefined),
@@ -128,7 +130,11 @@ describe('main refuses', () => {
 describe('bridge contract', () => {
   it('every call has a request check, every channel is namespaced', () => {
     for (const name of BRIDGE_INVOKE_CHANNELS) expect(bridgeChannel(name)).toBe(`clawdbot:${name}`);
-    expect(BRIDGE_EVENT_CHANNELS).toEqual(['navigate', 'connection', 'permissions']);
+    expect(BRIDGE_EVENT_CHANNELS).toEqual(['navigate', 'connection', 'phase', 'permissions']);
+    expect(isValidBridgeRequest('gateway.recover', { type: 'use-port', port: 18790 })).toBe(true);
+    expect(isValidBridgeRequest('gateway.recover', { type: 'use-port', port: 0 })).toBe(false);
+    expect(isValidBridgeRequest('gateway.recover', { type: 'retry', extra: 1 })).toBe(false);
+    expect(isValidBridgeRequest('gateway.recover', { type: 'kill-port' })).toBe(false);
     expect(isValidBridgeRequest('gateway.connection', undefined)).toBe(true);
     expect(isValidBridgeRequest('gateway.connection', 'x')).toBe(false);
     expect(isValidBridgeRequest('help.open', 'imsg')).toBe(true);

@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DemoSentMessage, GatewayStatus } from '../../contract/gateway-api';
+import WebSocket from 'ws';
 import { bridgeChannel } from '../../contract/bridge';
+import { createControlClient } from '../../contract/control-client';
 import type { AppState } from '../../main/electron/app-state';
 import type { GatewayLink } from '../../main/electron/gateway-host';
 import { startShell } from '../../main/electron/shell';
@@ -221,6 +223,33 @@ describe('Clawdbot.app hosting the real gateway', () => {
     await ipcMain.mockInvoke(window.webContents, frame, bridgeChannel('onboarding.set'), { step: 'done', completedAt: new Date().toISOString() });
     expect(shell.controller.state.launchAtLogin).toBe(true);
     expect(trayMenu().menu.mockFind('Launch at Login').checked).toBe(true);
+  });
+
+  it("the gateway accepts the window's origin app://clawdbot, and still refuses every other", async () => {
+    const shell = await launch();
+    const { wsUrl, token } = shell.controller.connection()!;
+    const connects = (origin: string) =>
+      new Promise<number | 'open'>((resolve) => {
+        const socket = new WebSocket(wsUrl, { origin });
+        socket.on('open', () => {
+          socket.close();
+          resolve('open');
+        });
+        socket.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        socket.on('error', () => {});
+      });
+    expect(await connects('app://clawdbot')).toBe('open');
+    for (const origin of ['app://evil', 'app://clawdbot.evil', 'http://evil.example', 'file://', 'null']) expect(await connects(origin), origin).toBe(403);
+    // And signed in from the window's origin, the control API answers.
+    const client = createControlClient({ url: wsUrl, token, clientName: 'window', WebSocket: class extends WebSocket {
+      constructor(url: string) {
+        super(url, { origin: 'app://clawdbot' });
+      }
+    } });
+    const hello = await client.ready;
+    expect(hello.status.demo).toBe(true);
+    client.close();
+    expect(await ipcMain.mockInvoke(windows[0]!.webContents, windows[0]!.webContents.mainFrame, bridgeChannel('gateway.phase'))).toMatchObject({ kind: 'running', mode: 'hosted' });
   });
 
   it('one instance: a second launch focuses the first; without the lock the app quits', async () => {
