@@ -126,6 +126,8 @@ export async function startShell(options: ShellOptions) {
       relaunch: () => app.relaunch(),
       exit: () => {
         exiting = true;
+        // A notification left in Notification Center could not approve anything once we are gone.
+        notifications.withdrawAll();
         app.exit(0);
       },
       setLoginItem(enabled) {
@@ -190,7 +192,6 @@ export async function startShell(options: ShellOptions) {
   app.on('before-quit', (event) => {
     if (exiting) return;
     event.preventDefault();
-    notifications.withdrawAll();
     void controller.quit();
   });
 

@@ -271,14 +271,19 @@ describe('Clawdbot.app hosting the real gateway', () => {
     expect(mock.app.quitCalls).toBe(quitsBefore + 1);
   });
 
-  it('Cmd-Q (app.quit) goes through the same bounded shutdown', async () => {
+  it('Cmd-Q (app.quit) goes through the same bounded shutdown, and withdraws pending notifications', async () => {
     const shell = await launch();
     await until(shell, listening);
     const pid = (await shell.host.link!.call('status', {})).accounts[0]!.pid!;
+    const requested = until(shell, (s) => s.pending.length === 1);
+    await shell.host.link!.call('demo.inject', { from: SENDER, text: 'hi' });
+    await requested;
+    expect(notifications.filter((n) => !n.closed)).toHaveLength(1);
     const exited = new Promise<void>((resolve) => vi.spyOn(app, 'exit').mockImplementation(() => resolve()));
     app.quit();
     await exited;
     expect(isAlive(pid)).toBe(false);
     expect(shell.host.phase.kind).toBe('stopping');
+    expect(notifications.filter((n) => !n.closed)).toHaveLength(0);
   });
 });
