@@ -90,6 +90,9 @@ function sentTo(link: GatewayLink, to: string, match: (messages: DemoSentMessage
   });
 }
 
+/** Resolves when the notification is closed (withdrawn by the app). */
+const withdrawn = (notification: MockNotification) => new Promise<void>((resolve) => (notification.closed ? resolve() : notification.once('close', () => resolve())));
+
 function trayMenu() {
   const tray = trays[0]!;
   return { tray, menu: tray.menu!, labels: tray.menu!.items.map((i) => i.label) };
@@ -139,7 +142,7 @@ describe('Clawdbot.app hosting the real gateway', () => {
     const { approved: allowed } = await link.call('allowlist.list', {});
     expect(allowed.map((a) => a.id)).toContain(SENDER);
     // The notification is withdrawn.
-    await vi.waitUntil(() => notification.closed, { timeout: 5000, interval: 20 });
+    await withdrawn(notification);
 
     // The sender's next message is answered (by the demo assistant: no model is configured).
     await link.call('demo.inject', { from: SENDER, text: 'what can you do?' });
@@ -185,7 +188,7 @@ describe('Clawdbot.app hosting the real gateway', () => {
     await none;
     const { approved } = await link.call('allowlist.list', {});
     expect(approved.map((a) => a.id)).toEqual([SENDER]);
-    await vi.waitUntil(() => first!.closed && second!.closed, { timeout: 5000, interval: 20 });
+    await Promise.all([withdrawn(first!), withdrawn(second!)]);
   });
 
   it('Pause and Resume from the menu stop and start the gateway and its imsg', async () => {
