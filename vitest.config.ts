@@ -12,5 +12,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Two cores: many tests spawn real processes, so keep parallelism modest.
     maxWorkers: 2,
+    // electron-store imports `electron` (no binary here): inlined, it sees the tests' electron mock.
+    server: { deps: { inline: ['electron-store'] } },
   },
 });

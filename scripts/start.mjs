@@ -1,10 +1,13 @@
-// `npm start`: build what is missing, then run the gateway in the foreground (`clawdbot gateway`).
-// On a machine without imsg (no `imsg` on PATH and no cliPath in the config) it runs in demo mode,
-// with a simulated Messages account, so the web UI and the pairing flow can be tried anywhere.
-// The gateway prints the web UI address with its token (`http://127.0.0.1:18789/#token=…`).
+// `npm start`: on a Mac, Clawdbot.app itself — the menu-bar app with the gateway inside, from this
+// checkout (`electron .`; `npm start -- --headless` runs the bare gateway instead). Elsewhere: build
+// what is missing, then run the gateway in the foreground (`clawdbot gateway`), which prints the
+// web UI address with its token (`http://127.0.0.1:18789/#token=…`).
+// Either way, on a machine without imsg (no `imsg` on PATH and no cliPath in the config) it runs in
+// demo mode, with a simulated Messages account, so the pairing flow can be tried anywhere.
 // Extra arguments go to the gateway: `npm start -- --port 18800`, `npm start -- --demo`.
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +15,7 @@ import JSON5 from 'json5';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
+const runApp = process.platform === 'darwin' && !args.includes('--headless');
 
 function run(command, commandArgs, what) {
   const result = spawnSync(command, commandArgs, { cwd: root, stdio: 'inherit' });
@@ -23,7 +27,10 @@ function run(command, commandArgs, what) {
 
 // The CLI and simulator bundles build in well under a second: always refresh them.
 run(process.execPath, [join(root, 'scripts', 'build-node.mjs')], 'building the CLI (scripts/build-node.mjs)');
-if (!existsSync(join(root, 'out', 'renderer', 'index.html'))) {
+if (runApp) {
+  // The app's main process and preload change with the code: always rebuild them (a few seconds).
+  run(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], 'building the app (electron-vite build)');
+} else if (!existsSync(join(root, 'out', 'renderer', 'index.html'))) {
   console.log('Building the web UI (first run only)…');
   run(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], 'building the web UI (electron-vite build)');
 }
@@ -63,13 +70,19 @@ function imsgOnPath() {
   return false;
 }
 
-const gatewayArgs = ['gateway', ...args];
-if (!args.includes('--demo') && !cliPathConfigured() && !imsgOnPath()) {
-  console.log('No imsg found (not on PATH, no channels.imessage.cliPath in the config): starting in demo mode.');
-  gatewayArgs.push('--demo');
-}
+const demo = !args.includes('--demo') && !cliPathConfigured() && !imsgOnPath();
+if (demo) console.log('No imsg found (not on PATH, no channels.imessage.cliPath in the config): starting in demo mode.');
 
-const child = spawn(process.execPath, [join(root, 'bin', 'clawdbot.js'), ...gatewayArgs], { cwd: root, stdio: 'inherit' });
+let child;
+if (runApp) {
+  // The electron package resolves to its binary (downloaded from GitHub on first use).
+  const electronBinary = createRequire(import.meta.url)('electron');
+  const appArgs = [root, ...args.filter((arg) => arg !== '--headless'), ...(demo ? ['--demo'] : [])];
+  child = spawn(electronBinary, appArgs, { cwd: root, stdio: 'inherit' });
+} else {
+  const gatewayArgs = ['gateway', ...args.filter((arg) => arg !== '--headless'), ...(demo ? ['--demo'] : [])];
+  child = spawn(process.execPath, [join(root, 'bin', 'clawdbot.js'), ...gatewayArgs], { cwd: root, stdio: 'inherit' });
+}
 // Ctrl-C reaches the gateway directly (same process group); a TERM sent to npm is passed on.
 process.on('SIGTERM', () => child.kill('SIGTERM'));
 process.on('SIGINT', () => {});
