@@ -13,7 +13,7 @@
 import type { GatewayConnection } from '../../contract/bridge';
 import { Emitter } from '../../contract/emitter';
 import type { ControlClient } from '../../contract/control-client';
-import type { ControlEvent, ControlEvents, ControlMethod, ControlParams, ControlResult } from '../../contract/gateway-api';
+import { CONTROL_METHODS, type ControlEvent, type ControlEvents, type ControlParams, type ControlResult, type ServiceMethod } from '../../contract/control-api';
 import type { GatewayHandle, StartGatewayOptions } from '../gateway/start';
 import { backoffDelay, type BackoffPolicy } from '../util/backoff';
 import type { Logger } from '../util/logger';
@@ -21,7 +21,7 @@ import { SerialQueue } from '../util/serial-queue';
 import type { GatewayPhase, PortConflict } from './app-state';
 import { takenPort } from './port-conflict';
 
-type ServiceMethod = Exclude<ControlMethod, 'connect'>;
+
 
 /** The gateway as the app talks to it: its own (hosted) or another one it uses (attached). */
 export interface GatewayLink {
@@ -41,7 +41,11 @@ export function hostedLink(handle: GatewayHandle): GatewayLink {
         return null; // restarting in-process
       }
     },
-    call: (method, params) => (handle.services[method] as (p: typeof params) => Promise<never>)(params),
+    // Validated exactly as the control server validates a client's params (trimmed, codes normalized).
+    call: (method, params) => {
+      const validated: unknown = CONTROL_METHODS[method].params.parse(params);
+      return (handle.services[method] as (p: unknown) => Promise<ControlResult<typeof method>>)(validated);
+    },
     on: (event, listener) => handle.services.on(event, listener),
   };
 }

@@ -4,7 +4,8 @@
 // program) the app offers a free port. It never stops or kills whatever holds the port.
 import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { GATEWAY_SERVICE_ID, type HealthResponse } from '../../contract/gateway-api';
+import { GATEWAY_SERVICE_ID } from '../../contract/constants';
+import type { HealthResponse } from '../../contract/gateway-api';
 import { parseConfigText, readConfigText } from '../config/load';
 import type { Env } from '../config/paths';
 import { readToken, TOKEN_ENV_VAR } from '../gateway/auth';

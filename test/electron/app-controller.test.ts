@@ -2,7 +2,7 @@
 // the permission step is on screen, the working signal, launch at login, and the quit sequence.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Emitter } from '../../contract/emitter';
-import type { ControlEvents } from '../../contract/gateway-api';
+import type { ControlEvents } from '../../contract/control-api';
 import { AppController, PERMISSION_WATCH_MS, type NativeActions } from '../../main/electron/app-controller';
 import type { GatewayPhase } from '../../main/electron/app-state';
 import type { GatewayHost, GatewayLink, HostEvents } from '../../main/electron/gateway-host';
