@@ -32,11 +32,21 @@ describe('the control API tables', () => {
       'config.patch',
       'logs.tail',
       'gateway.restart',
+      'setup.get',
+      'setup.check',
+      'setup.testSend',
+      'setup.testModel',
+      'setup.sshWrapper',
+      'setup.testSsh',
+      'setup.openSettings',
+      'accounts.add',
+      'accounts.update',
+      'accounts.remove',
       'demo.inject',
       'demo.sent',
     ]);
     expect(Object.keys(CONTROL_METHODS)).toEqual(['connect', ...SERVICE_METHODS]);
-    expect(CONTROL_EVENTS).toEqual(['health', 'pairing', 'accessLog', 'log', 'shutdown']);
+    expect(CONTROL_EVENTS).toEqual(['health', 'pairing', 'accessLog', 'log', 'setup', 'shutdown']);
   });
 
   it('tell service methods from the handshake and from names that are not methods', () => {

@@ -13,7 +13,7 @@
 // This file loads zod. The browser side (renderer/, control-client.ts) imports it with `import type`
 // only, which keeps zod out of the web bundle; run-time constants are in constants.ts.
 import { z } from 'zod';
-import type { ClawdbotConfig, ConfigPatch } from './config';
+import { DM_POLICIES, GROUP_POLICIES, type ClawdbotConfig, type ConfigPatch } from './config';
 import { IMESSAGE_SERVICES } from './constants';
 import type {
   AccessLogEntry,
@@ -28,6 +28,8 @@ import type {
   SendMessageResult,
 } from './gateway-api';
 import { isValidPairingCode, normalizePairingCode } from './pairing-code';
+import type { SetupCheck, SetupSnapshot, SshTestResult, SshWrapperResult, TestSendResult } from './setup';
+import { SETTINGS_PANES } from './setup';
 
 // ---------------------------------------------------------------------------------------------
 // Type markers
@@ -109,6 +111,53 @@ const demoInjectParams = z.strictObject({
     .optional(),
 });
 
+// ---- Setup and accounts (the onboarding wizard, the account screens, `clawdbot channels add`) ----
+
+// `user@host` for an SSH wrapper: a POSIX user name, then a host name, a tailnet name, IPv4 or
+// [IPv6]. Nothing a shell would interpret: the target only ever goes into an argv array, but a
+// wrapper script carries it too, so the grammar leaves no room for quoting tricks.
+const SSH_TARGET = /^[a-z_][a-z0-9_.-]{0,31}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])$/;
+const sshTarget = z
+  .string()
+  .trim()
+  .max(300)
+  .regex(SSH_TARGET, 'an SSH target is user@host: a user name, then a host name, a Tailscale name, an IPv4 address or [IPv6] (no spaces or shell characters), e.g. clawdbot@localhost');
+// An absolute path without characters a shell or an ssh command line could interpret.
+const remotePath = z
+  .string()
+  .trim()
+  .max(1024)
+  .regex(/^\/[A-Za-z0-9_./+-]*$/, 'a path on the other Mac is absolute and uses only letters, digits and _ . / + - (e.g. /opt/homebrew/bin/imsg)');
+
+const handleToText = z
+  .string()
+  .trim()
+  .min(1, 'give the phone number or email address to text, e.g. +15555550123')
+  .max(320)
+  .refine(isPhoneOrEmail, 'the recipient must be a phone number (e.g. +15555550123) or an email address');
+
+/** An account as the account form edits it; keys as in `channels.imessage.accounts.<id>`. */
+const accountFields = z.strictObject({
+  name: z.string().trim().min(1).max(100).optional(),
+  enabled: z.boolean().optional(),
+  cliPath: z.string().trim().min(1).max(4096).optional(),
+  dbPath: z.string().trim().min(1).max(4096).optional(),
+  remoteHost: z.string().trim().min(1).max(300).optional(),
+  /** Run imsg over SSH (a dedicated Mac user, or another Mac): writes the wrapper and uses it as cliPath. */
+  ssh: z.strictObject({ target: sshTarget, remoteCliPath: remotePath.optional() }).optional(),
+  dmPolicy: z.enum(DM_POLICIES).optional(),
+  allowFrom: z.array(z.string().trim().min(1).max(320)).max(1000).optional(),
+  groupPolicy: z.enum(GROUP_POLICIES).optional(),
+  groupAllowFrom: z.array(z.string().trim().min(1).max(320)).max(1000).optional(),
+});
+
+/** The same fields for an update: each may also be null, which removes the key from the account. */
+const accountChanges = z.strictObject(
+  Object.fromEntries(Object.entries(accountFields.shape).map(([key, field]) => [key, field.unwrap().nullable().optional()])) as {
+    [K in keyof typeof accountFields.shape]: z.ZodOptional<z.ZodNullable<(typeof accountFields.shape)[K]['_zod']['def']['innerType']>>;
+  },
+);
+
 // The server checks only that a patch is an object; the merged result is then validated as a whole
 // config (main/config/write.ts), which reports every problem with its key path and fix. The static
 // type is the deep-partial patch of what the file may contain (contract/config.ts ConfigPatch).
@@ -145,6 +194,37 @@ export const CONTROL_METHODS = {
   'config.patch': { params: z.strictObject({ patch: configPatch }), result: returns<{ path: string; config: ClawdbotConfig }>() },
   'logs.tail': { params: z.strictObject({ limit: limit.optional() }), result: returns<{ records: LogRecord[] }>() },
   'gateway.restart': { params: empty, result: returns<{ restarting: true }>() },
+  /** Every setup check of every account (and the model), as last computed. Pushed as `setup` events. */
+  'setup.get': { params: empty, result: returns<SetupSnapshot>() },
+  /** Runs the checks again now (one account, or all) and answers the new snapshot. */
+  'setup.check': { params: z.strictObject({ accountId: accountId.optional() }), result: returns<SetupSnapshot>() },
+  /** A test message through the account's sender: the Automation check's real answer (raises the macOS prompt). */
+  'setup.testSend': {
+    params: z.strictObject({ accountId: accountId.optional(), to: handleToText, text: z.string().trim().min(1).max(1000).optional() }),
+    result: returns<TestSendResult>(),
+  },
+  /** A minimal request to the configured model, with a timeout: ok, rejected key, or unreachable. */
+  'setup.testModel': { params: empty, result: returns<SetupCheck>() },
+  /** Writes `~/.clawdbot/scripts/imsg-<account>` for `target`; a different existing file is kept unless `replace`. */
+  'setup.sshWrapper': {
+    params: z.strictObject({ accountId, target: sshTarget, remoteCliPath: remotePath.optional(), replace: z.boolean().optional() }),
+    result: returns<SshWrapperResult>(),
+  },
+  /** Tests an SSH target step by step (reach, host key, login, imsg, rpc, Full Disk Access there). */
+  'setup.testSsh': { params: z.strictObject({ target: sshTarget, remoteCliPath: remotePath.optional() }), result: returns<SshTestResult>() },
+  /** Opens a System Settings pane on this Mac (`opened: false` with the reason elsewhere). */
+  'setup.openSettings': {
+    params: z.strictObject({ pane: z.enum(Object.keys(SETTINGS_PANES) as [keyof typeof SETTINGS_PANES, ...(keyof typeof SETTINGS_PANES)[]]) }),
+    result: returns<{ opened: boolean; reason?: string }>(),
+  },
+  /** Adds an iMessage account in one validated config write (nothing written on error: `issues` per field). */
+  'accounts.add': { params: z.strictObject({ accountId, account: accountFields }), result: returns<{ accountId: string; path: string }>() },
+  /** Changes an account's keys in one validated write; a key set to null is removed (the account inherits it again). */
+  'accounts.update': {
+    params: z.strictObject({ accountId, changes: accountChanges }),
+    result: returns<{ accountId: string; path: string }>(),
+  },
+  'accounts.remove': { params: z.strictObject({ accountId }), result: returns<{ removed: boolean; path: string }>() },
   /** Demo mode only (else `unavailable`): writes an inbound message into the simulated chat.db. */
   'demo.inject': { params: demoInjectParams, result: returns<{ rowid: number }>() },
   /** Demo mode only (else `unavailable`): the last `limit` (default 20) messages sent, oldest first. */
@@ -184,6 +264,8 @@ export const CONTROL_EVENT_PAYLOADS = {
   pairing: payload<PairingEvent>(),
   accessLog: payload<AccessLogEntry>(),
   log: payload<LogRecord>(),
+  /** The setup checks changed (probe, restart, config change, test send). */
+  setup: payload<SetupSnapshot>(),
   /** The gateway stops; with `restartExpectedMs` when it restarts in-process. */
   shutdown: payload<{ reason: string; restartExpectedMs?: number }>(),
 };

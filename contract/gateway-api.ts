@@ -4,6 +4,7 @@
 // in constants.ts. Pure types: no Node or DOM imports, and nothing at run time, so both typecheck
 // projects (tsconfig.node.json, tsconfig.web.json) include it and the browser bundle pays nothing.
 import type { GATEWAY_SERVICE_ID } from './constants';
+import type { FieldIssue } from './setup';
 
 // The params types derived from the method table, under the names the channel and demo mode use.
 export type { DemoInjectParams, SendMessageParams } from './control-api';
@@ -222,4 +223,6 @@ export interface ControlError {
   fix?: string;
   /** With `rate_limited`: how long to wait before the next attempt can succeed. */
   retryAfterMs?: number;
+  /** With `bad_request` from a config or account write: each problem by field (nothing was written). */
+  issues?: FieldIssue[];
 }

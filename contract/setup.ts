@@ -2,7 +2,6 @@
 // all need (is imsg there and new enough, is Messages set up, may the app read chat.db, may it
 // drive Messages, does the SSH wrapper work, is a model configured). The gateway computes them
 // (main/gateway … setup) and pushes a SetupSnapshot whenever any of them changes.
-// DRAFT shape agreed before the setup-checks issue fills it in; keep additions backwards compatible.
 
 /** The state of one check. */
 export type CheckState =
@@ -67,3 +66,52 @@ export const SETTINGS_PANES = {
     path: 'System Settings › Privacy & Security › Automation',
   },
 } as const satisfies Record<string, { url: string; path: string }>;
+
+// ---------------------------------------------------------------------------------------------
+// Actions (control API `setup.*` and `accounts.*`)
+// ---------------------------------------------------------------------------------------------
+
+/** `setup.testSend`: a test message through the account's one sender; also raises the Automation prompt. */
+export interface TestSendResult {
+  /** The Automation check as this send left it: ok, denied, pending (the prompt is up), or unknown (another failure). */
+  automation: SetupCheck;
+  /** What imsg answered, when the send went through. */
+  sent?: { service: string; messageIds: string[] };
+  /** Why the send failed, when it did for another reason than Automation. */
+  error?: { message: string; fix?: string };
+}
+
+/** One step of testing an SSH wrapper, in order; the first failing one carries the fix. */
+export type SshStepId = 'target' | 'connect' | 'host-key' | 'login' | 'imsg' | 'rpc' | 'full-disk-access';
+
+export interface SshStep {
+  id: SshStepId;
+  state: CheckState;
+  detail: string;
+  fix?: SetupFix;
+}
+
+export interface SshTestResult {
+  ok: boolean;
+  steps: SshStep[];
+  /** The host attachments are copied from (`remoteHost`), as configured or detected from the wrapper. */
+  remoteHost: string | null;
+}
+
+/** `setup.sshWrapper`: where the wrapper was written. */
+export interface SshWrapperResult {
+  /** `~/.clawdbot/scripts/imsg-<account>`, mode 0700. */
+  path: string;
+  /** False when an identical wrapper was already there. */
+  written: boolean;
+  /** The script, for showing it. */
+  script: string;
+}
+
+/** A problem with one field of a form (account, settings), for showing it next to the field. */
+export interface FieldIssue {
+  /** The config key path, e.g. `channels.imessage.accounts.work.cliPath`, or a form field name. */
+  path: string;
+  message: string;
+  fix?: string;
+}

@@ -124,11 +124,26 @@ export function createFakeGatewayServices(options: FakeServicesOptions): FakeGat
     return [found];
   }
 
+  const unavailable = (method: string) => async (params: unknown): Promise<never> => {
+    record(method, params);
+    throw new ActionableError('unavailable', `${method} is not available in this fake`);
+  };
+
   const services: FakeGatewayServices = {
     pairingStore,
     calls,
     sent,
     config,
+    'setup.get': unavailable('setup.get'),
+    'setup.check': unavailable('setup.check'),
+    'setup.testSend': unavailable('setup.testSend'),
+    'setup.testModel': unavailable('setup.testModel'),
+    'setup.sshWrapper': unavailable('setup.sshWrapper'),
+    'setup.testSsh': unavailable('setup.testSsh'),
+    'setup.openSettings': unavailable('setup.openSettings'),
+    'accounts.add': unavailable('accounts.add'),
+    'accounts.update': unavailable('accounts.update'),
+    'accounts.remove': unavailable('accounts.remove'),
     async status(params) {
       record('status', params);
       return status();

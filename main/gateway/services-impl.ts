@@ -89,10 +89,26 @@ export function createGatewayServices(parts: GatewayParts): GatewayServicesImpl 
     }
   }
 
+  // The setup checks and account actions come with the setup-checks work; until then they answer
+  // `unavailable` so a client can tell "not built" from "failed".
+  const notYet = (method: string) => async (): Promise<never> => {
+    throw new ActionableError('unavailable', `${method} is not available in this gateway version`);
+  };
+
   return {
     async status() {
       return parts.status();
     },
+    'setup.get': notYet('setup.get'),
+    'setup.check': notYet('setup.check'),
+    'setup.testSend': notYet('setup.testSend'),
+    'setup.testModel': notYet('setup.testModel'),
+    'setup.sshWrapper': notYet('setup.sshWrapper'),
+    'setup.testSsh': notYet('setup.testSsh'),
+    'setup.openSettings': notYet('setup.openSettings'),
+    'accounts.add': notYet('accounts.add'),
+    'accounts.update': notYet('accounts.update'),
+    'accounts.remove': notYet('accounts.remove'),
     async 'channels.probe'({ accountId }) {
       return { accounts: await parts.channel().probe(accountId) };
     },
