@@ -28,8 +28,7 @@ import { CONFIG_FILE_NAME, configPathFromEnv, resolveConfigPath, resolveCredenti
 import { DEFAULT_GATEWAY_PORT } from '../config/schema';
 import type { ClawdbotConfig } from '../config/types';
 import { watchConfig, type ConfigChange, type ConfigWatcher } from '../config/watch';
-import { ImessageChannel } from '../imessage/channel';
-import type { SupervisorTimings } from '../imessage/supervisor';
+import { ImessageChannel, type ChannelTimings } from '../imessage/channel';
 import { cliInvocationFromEnv } from '../pairing/messages';
 import { PairingStore } from '../pairing/store';
 import { checkoutRoot } from '../util/checkout-root';
@@ -76,7 +75,7 @@ export interface StartGatewayOptions {
   allowedOrigins?: readonly string[];
   /** Tests: control server limits and imsg supervisor timings. */
   controlLimits?: Partial<ControlServerLimits>;
-  channelTimings?: Partial<SupervisorTimings>;
+  channelTimings?: Partial<ChannelTimings>;
 }
 
 export interface GatewayHandle {

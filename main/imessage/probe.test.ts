@@ -136,7 +136,7 @@ describe('probeImsg against the simulator', () => {
     const { result, client } = await probeAndConnect({ cliPath: simImsg, dbPath: db, env: env() });
     expect(result.ok).toBe(true);
     expect(client?.running).toBe(true);
-    const chats = await client!.request<{ chats: unknown[] }>('chats.list', { limit: 5 });
+    const chats = await client!.call('chats.list', { limit: 5 });
     expect(chats.chats).toHaveLength(1);
     await client!.stop();
   });

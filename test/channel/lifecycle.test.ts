@@ -213,6 +213,5 @@ function channelOptions(h: Harness) {
     agent,
     env,
     timings: { backoff: { initialMs: 50, maxMs: 400, factor: 2, jitter: 0 }, stopGraceMs: 200, healthThrottleMs: 20 },
-    healthThrottleMs: 20,
   };
 }
