@@ -232,6 +232,18 @@ describe('InboundPipeline', () => {
       expect(earlier.id).toBeLessThan(message.id);
     });
 
+    it('finds its reply however many messages came into the chat after it (the history is read page by page, not a fixed window)', async () => {
+      const { pipeline: p, log } = pipeline();
+      const message = inbound(peer, 'asked just before the crash');
+      await client.call('send', { chat_id: message.chat_id, text: 'the reply that got out' });
+      // While the gateway was down the chat went on: more rows than one history page.
+      sim.injectMany(Array.from({ length: 150 }, (_, i) => ({ from: peer, text: `while down ${i}` })));
+      await p.handle(message, interrupted(textFingerprint('the reply that got out')));
+      expect(log.tail()[0]).toMatchObject({ messageId: message.id, reason: 'already answered before restart' });
+      expect(sim.sent()).toHaveLength(1);
+      expect(model.requests).toEqual([]);
+    });
+
     it('is answered when only an earlier message\'s reply landed after it (the send never reached imsg)', async () => {
       const { pipeline: p, log } = pipeline();
       inbound(peer, 'first');
