@@ -8,28 +8,30 @@
 // Transient failures (the child exits, a liveness request times out, repeated watch errors) restart
 // it with exponential backoff and jitter; the backoff resets after a healthy period. Fatal ones
 // never loop: the account waits in failed-fatal with the fix until retry(), updateAccount() or a
-// new start(). Messages are resumed from the cursor store's watermark with `since_rowid`, and
-// deduplicated by guid (bounded LRU) and by the cursor (inbound-delivery.ts), so a restart neither
-// loses nor repeats one. Before any message was ever seen, the first subscription sets the
-// watermark to the newest row in chat.db, so even a restart before the first message resumes
-// instead of going live again.
+// new start(). Each attempt (one imsg process) subscribes from the cursor store's watermark
+// (watch.ts), and messages are deduplicated by guid and by the cursor (inbound-delivery.ts), so a
+// restart neither loses nor repeats one.
+//
+// Parts: this file is the state machine (start/stop/retry/update, one attempt, failures and
+// backoff, liveness, health); watch.ts is an attempt's subscription; inbound-delivery.ts hands
+// messages to the pipeline.
 //
 // Events (the one emitter, contract/emitter.ts): `state` when the state or the last error changes,
 // at once; `activity` for a message in or out, often (a burst is thousands): whoever shows health
 // coalesces those (channel.ts).
 import type { AccountHealth, ChannelError, ChannelState, ProbeResult } from '../../contract/gateway-api';
 import { Emitter } from '../../contract/emitter';
-import { parseMessageNotification, parseWatchError, type ImsgMethod, type ImsgParams, type ImsgResult } from '../../contract/imsg';
+import type { ImsgMethod, ImsgParams, ImsgResult } from '../../contract/imsg';
 import type { ResolvedImessageAccount } from '../config/types';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../util/backoff';
 import type { Logger } from '../util/logger';
-import { newestRowid } from './chat-history';
 import { forgetCliCheck, readCliCheck, writeCliCheck } from './cli-check-cache';
 import { CursorStore } from './cursor-store';
 import { InboundDelivery, type MessageHandler } from './inbound-delivery';
-import { classifyExit, classifyRequestError, DEFAULT_PROBE_TIMEOUT_MS, fullDiskAccessFix, probeAndConnect, type ImsgFailure } from './probe';
-import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SEND_TIMEOUT_MS, DEFAULT_STOP_GRACE_MS, ImsgRpcError, PERMISSION_TEXT_PATTERN, type ImsgExitInfo, type ImsgNotification, type ImsgRpcClient } from './rpc-client';
+import { classifyExit, classifyRequestError, DEFAULT_PROBE_TIMEOUT_MS, probeAndConnect, type ImsgFailure } from './probe';
+import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SEND_TIMEOUT_MS, DEFAULT_STOP_GRACE_MS, ImsgRpcError, type ImsgExitInfo, type ImsgRpcClient } from './rpc-client';
 import type { ImsgRpc } from './types';
+import { AttemptWatch, formatDelay, WatchErrorWindow } from './watch';
 
 export interface SupervisorTimings {
   /** Bound for each probe step before a (re)start. */
@@ -96,12 +98,11 @@ export interface AccountSupervisorOptions {
   dedupeSize?: number;
 }
 
-/** Watch `error` notifications tolerated (each answered by a resubscribe) per minute before a restart. */
-const WATCH_ERRORS_PER_MINUTE = 3;
-
-/** Identifies one attempt (one imsg process); events from older attempts are ignored. */
+/** One attempt (one imsg process); events from older attempts are ignored. */
 interface Attempt {
   readonly epoch: number;
+  /** Its subscription, once the process passed the probe. */
+  watch?: AttemptWatch;
 }
 
 export class AccountSupervisor {
@@ -130,8 +131,6 @@ export class AccountSupervisor {
   private epoch = 0;
   private current: Attempt | undefined;
   private client: ImsgRpcClient | undefined;
-  private subscriptionId: number | undefined;
-  private readonly retiredSubscriptions = new Set<number>();
   private cursor: CursorStore | undefined;
   private readonly delivery: InboundDelivery;
   /** `--version`/`rpc --help` already passed for this binary: restarts skip them. */
@@ -142,7 +141,7 @@ export class AccountSupervisor {
   private cliCheckWrite: Promise<void> | undefined;
   /** Consecutive failures: the backoff step. */
   private failures = 0;
-  private watchErrorTimes: number[] = [];
+  private readonly watchErrors = new WatchErrorWindow();
   private attemptDone: Promise<void> | undefined;
   private clientStopping: Promise<unknown> | undefined;
   private livenessBusy = false;
@@ -150,7 +149,6 @@ export class AccountSupervisor {
   private restartTimer: NodeJS.Timeout | undefined;
   private livenessTimer: NodeJS.Timeout | undefined;
   private healthyTimer: NodeJS.Timeout | undefined;
-  private resubscribeTimer: NodeJS.Timeout | undefined;
   private readonly events: Emitter<SupervisorEvents>;
 
   /**
@@ -312,11 +310,10 @@ export class AccountSupervisor {
     const wasActive = this.active;
     this.active = false;
     this.epoch += 1;
+    const subscription = this.current?.watch?.end();
     this.current = undefined;
     this.clearTimers();
     const client = this.client;
-    const subscription = this.subscriptionId;
-    this.subscriptionId = undefined;
     if (client && subscription !== undefined) {
       await client.call('watch.unsubscribe', { subscription }, { timeoutMs: 1000 }).catch(() => undefined);
     }
@@ -412,7 +409,9 @@ export class AccountSupervisor {
         client: {
           requestTimeoutMs: this.timings.requestTimeoutMs,
           sendTimeoutMs: this.timings.sendTimeoutMs,
-          onNotification: (notification) => this.onNotification(attempt, notification),
+          onNotification: (notification) => {
+            if (this.current === attempt) attempt.watch?.onNotification(notification);
+          },
           onExit: (info) => this.onClientExit(attempt, info),
         },
       });
@@ -441,11 +440,9 @@ export class AccountSupervisor {
     this.cliChecked = this.imsgVersion ? { imsgVersion: this.imsgVersion } : {};
     this.cliCheckedFromCache = false;
     this.client = client;
-    // Subscription ids restart at 1 in every imsg process: retired ids only mean something for
-    // the process that issued them.
-    this.retiredSubscriptions.clear();
+    attempt.watch = this.watchFor(attempt, client);
     this.setState('starting');
-    if (!(await this.subscribe(attempt, client))) return;
+    if (!(await attempt.watch.subscribe())) return;
     this.setState('listening');
     this.log.info(`iMessage ${this.accountId}: enabled, configured, rpc listening`, { pid: client.pid, imsgVersion: this.imsgVersion, sinceRowid: this.cursor?.watermark ?? null });
     this.livenessTimer = setInterval(() => this.checkLiveness(attempt), this.timings.livenessIntervalMs);
@@ -454,107 +451,26 @@ export class AccountSupervisor {
     }, this.timings.healthyResetMs);
   }
 
-  /** `watch.subscribe` from the watermark. Returns false (after handling the failure) if it failed. */
-  private async subscribe(attempt: Attempt, client: ImsgRpcClient): Promise<boolean> {
-    if (this.cursor && this.cursor.watermark === null) {
-      const newest = await this.newestRowid(client);
-      if (this.current !== attempt) return false;
-      if (newest !== undefined) this.cursor.establishBase(newest);
-    }
-    const watermark = this.cursor?.watermark ?? null;
-    // since_rowid 0 means "live only" to imsg; -1 means "everything", which is what a watermark
-    // of 0 (nothing done, all rows new) asks for.
-    const params = { attachments: this.account.includeAttachments, ...(watermark !== null ? { since_rowid: watermark === 0 ? -1 : watermark } : {}) };
-    try {
-      const { subscription } = await client.call('watch.subscribe', params);
-      if (this.current !== attempt) return false;
-      this.subscriptionId = subscription;
-      return true;
-    } catch (error) {
-      if (this.current !== attempt) return false;
-      const failure = error instanceof ImsgRpcError && error.kind === 'exited' ? classifyExit(await client.waitForExit(), this.failureContext()) : classifyRequestError(error, this.failureContext());
-      this.fail(attempt, { ...failure, message: `watch.subscribe failed: ${failure.message}` });
-      return false;
-    }
-  }
-
-  /**
-   * The newest row in chat.db, read once per account (while there is no watermark yet), so that
-   * the first subscription starts from a resume point instead of "live": without one, a restart
-   * before the first message would subscribe live again and miss rows that came in meanwhile.
-   * undefined = could not tell (the subscription then starts live, as before).
-   */
-  private async newestRowid(client: ImsgRpcClient): Promise<number | undefined> {
-    try {
-      return await newestRowid(client);
-    } catch (error) {
-      this.log.warn(`iMessage ${this.accountId}: could not read the newest message to set a resume point; subscribing to new messages only`, { error: (error as Error).message });
-      return undefined;
-    }
-  }
-
-  private onNotification(attempt: Attempt, notification: ImsgNotification): void {
-    if (this.current !== attempt) return;
-    if (notification.method === 'message') this.onMessage(notification.params);
-    else if (notification.method === 'error') this.onWatchError(attempt, notification.params);
-    else this.log.debug('imsg: ignoring notification', { method: notification.method });
-  }
-
-  private onMessage(params: unknown): void {
-    const parsed = parseMessageNotification(params);
-    if (!parsed.ok) {
-      this.log.warn(`iMessage ${this.accountId}: skipped an invalid message from imsg: ${parsed.reason}`);
-      return;
-    }
-    const { subscription, message } = parsed.value;
-    if (parsed.dropped.length > 0) this.log.debug('imsg: message fields of the wrong type were dropped', { rowid: message.id, fields: parsed.dropped });
-    // Notifications may arrive before the subscribe answer (spec §1.4), so an id not seen yet is
-    // fine; only ids we already gave up on are ignored. Duplicates are caught below either way.
-    if (subscription !== undefined && this.retiredSubscriptions.has(subscription)) return;
-    this.delivery.deliver(message);
-  }
-
-  private onWatchError(attempt: Attempt, params: unknown): void {
-    const { subscription, message } = parseWatchError(params);
-    if (subscription !== undefined && this.retiredSubscriptions.has(subscription)) return;
-    this.log.warn(`iMessage ${this.accountId}: imsg watch error: ${message}`, { subscription });
-    if (PERMISSION_TEXT_PATTERN.test(message)) {
-      // Full Disk Access revoked while running (spec §1.5): a restart cannot fix it.
-      this.fail(attempt, { check: 'database', message: `imsg lost access to the Messages database: ${message}`, fix: fullDiskAccessFix(this.failureContext()), fatal: true });
-      return;
-    }
-    const now = Date.now();
-    this.watchErrorTimes = this.watchErrorTimes.filter((t) => now - t < 60_000);
-    this.watchErrorTimes.push(now);
-    if (this.watchErrorTimes.length > WATCH_ERRORS_PER_MINUTE) {
-      this.watchErrorTimes = [];
-      this.fail(attempt, { check: 'rpc-answers', message: `imsg watch failed repeatedly: ${message}`, fatal: false });
-      return;
-    }
-    // The subscription is over (imsg sends one error, then silence): subscribe again from the
-    // watermark after a short backoff (a locked database needs a moment); rows already handled
-    // or in progress are skipped by the dedupe.
-    const client = this.client;
-    if (!client || this.current !== attempt) return;
-    const old = this.subscriptionId;
-    if (old !== undefined) {
-      this.retiredSubscriptions.add(old);
-      this.subscriptionId = undefined;
-      void client.call('watch.unsubscribe', { subscription: old }).catch(() => undefined);
-    }
-    const delay = backoffDelay(this.watchErrorTimes.length - 1, this.timings.backoff, this.random);
-    this.lastError = { message: `imsg watch error (resubscribing in ${formatSeconds(delay)}): ${message}`, fatal: false, at: new Date().toISOString() };
-    this.emitState();
-    if (this.resubscribeTimer) clearTimeout(this.resubscribeTimer);
-    this.resubscribeTimer = setTimeout(() => {
-      this.resubscribeTimer = undefined;
-      if (this.current !== attempt) return;
-      void this.subscribe(attempt, client).then((ok) => {
-        if (!ok) return;
-        this.log.info(`iMessage ${this.accountId}: resubscribed after a watch error`, { sinceRowid: this.cursor?.watermark ?? null });
+  private watchFor(attempt: Attempt, client: ImsgRpcClient): AttemptWatch {
+    return new AttemptWatch({
+      accountId: this.accountId,
+      logger: this.log,
+      client,
+      cursor: () => this.cursor,
+      includeAttachments: this.account.includeAttachments,
+      backoff: this.timings.backoff,
+      random: this.random,
+      errors: this.watchErrors,
+      isCurrent: () => this.current === attempt,
+      deliver: (message) => this.delivery.deliver(message),
+      fail: (failure) => this.fail(attempt, failure),
+      onError: (error) => {
+        this.lastError = error;
         this.emitState();
-      });
-    }, delay);
+      },
+      onResubscribed: () => this.emitState(),
+      failureContext: () => this.failureContext(),
+    });
   }
 
   private onClientExit(attempt: Attempt, info: ImsgExitInfo): void {
@@ -598,10 +514,10 @@ export class AccountSupervisor {
   private fail(attempt: Attempt, failure: ImsgFailure): void {
     if (this.current !== attempt) return;
     this.current = undefined;
+    attempt.watch?.end();
     this.clearTimers();
     const client = this.client;
     this.client = undefined;
-    this.subscriptionId = undefined;
     if (client) this.clientStopping = client.stop({ graceMs: this.timings.stopGraceMs });
     if (this.cliCheckedFromCache) {
       // The remembered checks may be stale (e.g. a remote imsg replaced behind the same wrapper):
@@ -634,7 +550,7 @@ export class AccountSupervisor {
     this.retryAt = Date.now() + delay;
     this.retryDelayMs = delay;
     this.lastError = { message: failure.message, fatal: false, at: new Date().toISOString(), ...(failure.fix ? { fix: failure.fix } : {}) };
-    this.log.warn(`iMessage ${this.accountId}: enabled, configured, rpc backing off (retry in ${formatSeconds(delay)}): ${failure.message}`);
+    this.log.warn(`iMessage ${this.accountId}: enabled, configured, rpc backing off (retry in ${formatDelay(delay)}): ${failure.message}`);
     const epoch = this.epoch;
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
@@ -646,7 +562,7 @@ export class AccountSupervisor {
 
   private notConnectedMessage(): string {
     const base = `iMessage account ${this.accountId} is not connected`;
-    if (this.state === 'backing-off' && this.retryAt !== null) return `${base} (state: backing-off, retry in ${formatSeconds(Math.max(0, this.retryAt - Date.now()))})`;
+    if (this.state === 'backing-off' && this.retryAt !== null) return `${base} (state: backing-off, retry in ${formatDelay(Math.max(0, this.retryAt - Date.now()))})`;
     if (this.state === 'failed-fatal' && this.lastError) return `${base} (state: failed-fatal): ${this.lastError.message}${this.lastError.fix ? `. Fix: ${this.lastError.fix}` : ''}`;
     return `${base} (state: ${this.state})`;
   }
@@ -659,8 +575,6 @@ export class AccountSupervisor {
     if (this.restartTimer) clearTimeout(this.restartTimer);
     if (this.livenessTimer) clearInterval(this.livenessTimer);
     if (this.healthyTimer) clearTimeout(this.healthyTimer);
-    if (this.resubscribeTimer) clearTimeout(this.resubscribeTimer);
-    this.resubscribeTimer = undefined;
     this.restartTimer = undefined;
     this.livenessTimer = undefined;
     this.healthyTimer = undefined;
@@ -682,8 +596,4 @@ export class AccountSupervisor {
     if (this.events.listenerCount('state') === 0) return;
     this.events.emit('state', this.health());
   }
-}
-
-function formatSeconds(ms: number): string {
-  return ms < 1000 ? `${Math.max(0, Math.round(ms))}ms` : `${Math.ceil(ms / 1000)}s`;
 }
