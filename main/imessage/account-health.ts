@@ -59,16 +59,11 @@ export function accountHealth(inputs: AccountHealthInputs): AccountHealth {
   return { ...base, ...health, lastProbe: newerProbe(health.lastProbe, inputs.lastProbe) };
 }
 
-export interface WarningInputs {
-  account: ResolvedImessageAccount;
-  mention: MentionMatcher;
-  agent: Agent;
-  pairing: PairingStore;
-  /** The pipeline's own (attachment) warnings, while the account runs. */
-  pipelineWarnings: string[];
-}
-
-export function accountWarnings({ account, mention, agent, pairing, pipelineWarnings }: WarningInputs): string[] {
+/**
+ * The warnings that follow from the account's settings alone (ignored allowlist entries, mention
+ * patterns, an open group policy): the same until the config changes, so callers may keep them.
+ */
+export function configWarnings(account: ResolvedImessageAccount, mention: MentionMatcher): string[] {
   if (!account.enabled || !account.configured) return [];
   const out: string[] = [];
   const policy = compileAccessPolicy(account);
@@ -83,6 +78,21 @@ export function accountWarnings({ account, mention, agent, pairing, pipelineWarn
     }
     if (account.groupPolicy === 'open') out.push(OPEN_GROUPS_WARNING);
   }
+  return out;
+}
+
+export interface RuntimeWarningInputs {
+  account: ResolvedImessageAccount;
+  agent: Agent;
+  pairing: PairingStore;
+  /** The pipeline's own (attachment) warnings, while the account runs. */
+  pipelineWarnings: string[];
+}
+
+/** The warnings of the moment: no model or a model error, an unreadable pairing store, attachment trouble. */
+export function runtimeWarnings({ account, agent, pairing, pipelineWarnings }: RuntimeWarningInputs): string[] {
+  if (!account.enabled || !account.configured) return [];
+  const out: string[] = [];
   // The agent is shared, but "why is nobody answered" belongs next to the account too.
   const status = agent.status;
   if (!status.configured) out.push(`messages are not answered: ${status.reason ?? 'no model configured'}`);

@@ -30,7 +30,7 @@ import { ActionableError } from '../util/actionable-error';
 import { createCoalescer, type Coalescer } from '../util/coalesce';
 import type { Logger } from '../util/logger';
 import { ConcurrencyLimit, SerialQueue } from '../util/serial-queue';
-import { accountHealth, accountWarnings, notRunningFix, notRunningReason } from './account-health';
+import { accountHealth, configWarnings, notRunningFix, notRunningReason, runtimeWarnings } from './account-health';
 import { AccessLog } from './access-log';
 import { AccountRuntime, type AccountRuntimeContext } from './account-runtime';
 import { compileMentionMatcher, type MentionMatcher } from './mention';
@@ -93,6 +93,8 @@ interface AccountSlot {
   lastProbe?: ProbeResult;
   /** When the account entered its not-running state (disabled / not configured). */
   since: string;
+  /** configWarnings() of `account` under `mention`, kept until either changes (health is built often). */
+  configWarnings?: { account: ResolvedImessageAccount; mention: MentionMatcher; warnings: string[] };
 }
 
 export class ImessageChannel {
@@ -398,7 +400,11 @@ export class ImessageChannel {
   private slotHealth(slot: AccountSlot): AccountHealth {
     const { account, running } = slot;
     const simulated = typeof this.opts.simulated === 'function' ? this.opts.simulated(account.accountId) : this.opts.simulated === true;
-    const warnings = accountWarnings({ account, mention: this.mention, agent: this.opts.agent, pairing: this.opts.pairing, pipelineWarnings: running?.pipeline.warnings ?? [] });
+    let kept = slot.configWarnings;
+    if (kept?.account !== account || kept.mention !== this.mention) {
+      kept = slot.configWarnings = { account, mention: this.mention, warnings: configWarnings(account, this.mention) };
+    }
+    const warnings = [...kept.warnings, ...runtimeWarnings({ account, agent: this.opts.agent, pairing: this.opts.pairing, pipelineWarnings: running?.pipeline.warnings ?? [] })];
     return accountHealth({ account, simulated, running: running?.supervisor.health(), lastProbe: slot.lastProbe, since: slot.since, warnings });
   }
 
