@@ -235,7 +235,8 @@ describe('ImsgRpcClient against the imsg simulator', () => {
   it('times out against a stalled imsg', async () => {
     const { client } = simClient({ IMSG_SIM_STALL_AFTER: '1' }, { requestTimeoutMs: 300 });
     await client.start();
-    await client.request('chats.list', { limit: 1 });
+    // The first answer waits for the simulator to start (slow on a busy machine): not the subject.
+    await client.request('chats.list', { limit: 1 }, { timeoutMs: 10_000 });
     await expect(client.request('chats.list', { limit: 1 })).rejects.toMatchObject({ kind: 'timeout', message: 'imsg rpc timeout (chats.list)' });
   });
 
