@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cpuMsOf } from '../bench/lib/proc';
 import { RpcSession, runSim, simBinPath, simEnv, tempDb, type TempDb } from '../test/support/sim-session';
 
 let fx: TempDb;
@@ -45,18 +46,20 @@ describe('version and help', () => {
     expect(await runSim(['bogus'])).toMatchObject({ code: 1, stdout: "Unknown subcommand 'bogus' for command 'imsg'\n" });
   });
 
-  it('starts lean: --version and the first RPC answer come quickly', async () => {
+  it('starts lean: little CPU from spawn to the first RPC answer', async () => {
+    // Wall times are printed, not bounded (a busy test machine says nothing about them; the
+    // benchmark's cold start measures the goal); the CPU the simulator spent is bounded.
     let started = performance.now();
-    await runSim(['--version']);
+    expect((await runSim(['--version'])).code).toBe(0);
     const versionMs = performance.now() - started;
     started = performance.now();
     const s = new RpcSession(['--db', fx.dbPath]);
     await s.request('chats.list', { limit: 1 });
     const firstAnswerMs = performance.now() - started;
+    const cpuMs = cpuMsOf(s.child.pid!); // Linux /proc; undefined elsewhere
     await s.close();
-    console.log(`imsg --version: ${versionMs.toFixed(0)} ms; spawn → first chats.list answer: ${firstAnswerMs.toFixed(0)} ms`);
-    expect(versionMs).toBeLessThan(1000);
-    expect(firstAnswerMs).toBeLessThan(1000);
+    console.log(`imsg --version: ${versionMs.toFixed(0)} ms; spawn → first chats.list answer: ${firstAnswerMs.toFixed(0)} ms, ${cpuMs?.toFixed(0) ?? '?'} ms CPU`);
+    if (cpuMs !== undefined) expect(cpuMs).toBeLessThan(1000);
   });
 });
 

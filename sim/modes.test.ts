@@ -1,7 +1,8 @@
 // Version profiles (what older imsg releases put on the wire) and the race switches of spec §1.4
 // (notification before the subscribe response) and §7.3 (is_from_me written a moment late).
+// Every test gets its own chat.db, so none depends on what another one sent.
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RpcSession, tempDb, type TempDb } from '../test/support/sim-session';
 
 let fx: TempDb;
@@ -14,7 +15,7 @@ const session = (env: Record<string, string>) => {
   return s;
 };
 
-beforeAll(() => {
+beforeEach(() => {
   fx = tempDb();
   groupRoot = fx.db.inject({ from: '+15555550123', text: 'root', group: { id: 9, name: 'G', participants: ['jane@example.com'] } });
   reply = fx.db.inject({ from: 'jane@example.com', text: 'x'.repeat(65), attributedOnly: true, group: { id: 9 }, replyTo: groupRoot.guid });
@@ -22,8 +23,8 @@ beforeAll(() => {
 });
 afterEach(() => {
   while (sessions.length > 0) sessions.pop()?.kill();
+  fx.cleanup();
 });
-afterAll(() => fx.cleanup());
 
 describe('version profiles', () => {
   it('0.4.0: buggy is_group, no 0.5+ fields, reactions only with attachments, send → {ok:true}', async () => {
@@ -50,6 +51,8 @@ describe('version profiles', () => {
   });
 
   it('0.9.0 (default): reply context and transport', async () => {
+    // A message sent earlier from this Mac (by an older imsg, or Messages itself).
+    fx.db.inject({ fromMe: true, text: 'mid send', group: { id: 9 } });
     const s = session({});
     const [latest] = (await s.request('messages.history', { chat_id: 9, limit: 3 })).result.messages;
     expect(latest).toMatchObject({ text: 'mid send', is_from_me: true });

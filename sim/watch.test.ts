@@ -1,6 +1,7 @@
-// Watch performance and triggers: file-system events with debounce 0 deliver within milliseconds,
-// a 5,000-row burst is delivered completely in order, the fallback poll works on its own, and
-// debounce_ms is honoured.
+// Watch triggers and throughput: file-system events deliver new rows without waiting for the poll
+// timer, a 5,000-row burst is delivered completely in order, the fallback poll works on its own,
+// and debounce_ms is honoured. Latencies are printed, not bounded here: a busy test machine says
+// nothing about them (`npm run bench` measures the end-to-end figures).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RpcSession, tempDb, type TempDb } from '../test/support/sim-session';
 
@@ -22,20 +23,22 @@ afterEach(() => {
 afterAll(() => fx.cleanup());
 
 describe('watch latency and throughput', () => {
-  it('emits a newly injected row within a few ms (debounce 0, file-system trigger)', async () => {
-    const s = session({ IMSG_SIM_POLL_MS: '60000' });
+  it('emits each newly injected row on the file-system trigger, not the poll timer (debounce 0)', async () => {
+    // The poll timer is 5 minutes: a row that arrives at all within the wait came through the
+    // file-system trigger.
+    const s = session({ IMSG_SIM_POLL_MS: '300000' });
     const sub = (await s.request('watch.subscribe', { debounce_ms: 0 })).result.subscription;
     const latencies: number[] = [];
     for (let i = 0; i < 15; i++) {
       const started = performance.now();
       const row = fx.db.inject({ from: '+15555550123', text: `ping ${i}` });
-      await s.waitFor((l) => l.method === 'message' && l.params.subscription === sub && l.params.message.id === row.rowid);
+      await s.waitFor((l) => l.method === 'message' && l.params.subscription === sub && l.params.message.id === row.rowid, 20_000);
       latencies.push(performance.now() - started);
     }
     latencies.sort((a, b) => a - b);
     const median = latencies[Math.floor(latencies.length / 2)] as number;
     console.log(`watch latency (inject → notification): median ${median.toFixed(1)} ms, max ${latencies.at(-1)?.toFixed(1)} ms`);
-    expect(median).toBeLessThan(50); // typically 2–5 ms; a fallback to the poll timer would take seconds
+    expect(s.messages(sub)).toHaveLength(15);
   });
 
   it('delivers a burst of 5,000 rows completely, once each, in ascending ROWID order', async () => {
@@ -64,11 +67,11 @@ describe('watch latency and throughput', () => {
     const fast = (await s.request('watch.subscribe', { debounce_ms: 0 })).result.subscription;
     const started = performance.now();
     fx.db.inject({ from: '+15555550123', text: 'debounced' });
-    await s.waitForMessages(1, fast);
-    const fastMs = performance.now() - started;
     await s.waitForMessages(1, slow);
     const slowMs = performance.now() - started;
-    expect(fastMs).toBeLessThan(150);
+    // Both polls are timers set on the same file-system event: 0 ms fires first, 300 ms not before.
+    const [first] = s.received.filter((l) => l.method === 'message');
+    expect(first?.params.subscription).toBe(fast);
     expect(slowMs).toBeGreaterThanOrEqual(280);
   });
 

@@ -7,7 +7,7 @@ import { DEFAULT_GATEWAY_PORT } from '../../contract/constants';
 import type { LogLevel } from '../../contract/gateway-api';
 import { CONFIG_FILE_NAME, configPathFromEnv, resolveConfigPath } from '../config/paths';
 import type { ClawdbotConfig } from '../config/types';
-import type { SupervisorTimings } from '../imessage/supervisor';
+import type { ChannelTimings } from '../imessage/channel';
 import { checkoutRoot } from '../util/checkout-root';
 import type { LogHub, LogSink } from '../util/logger';
 import type { ControlServerLimits } from './control-server';
@@ -42,7 +42,7 @@ export interface StartGatewayOptions {
   allowedOrigins?: readonly string[];
   /** Tests: control server limits and imsg supervisor timings. */
   controlLimits?: Partial<ControlServerLimits>;
-  channelTimings?: Partial<SupervisorTimings>;
+  channelTimings?: Partial<ChannelTimings>;
 }
 
 export class GatewayStartError extends Error {

@@ -4,6 +4,7 @@
 //
 // Recording is on the per-message path, so it is a fixed-size ring (no array shifting) and
 // listeners are called synchronously; a listener that throws is isolated from the others.
+import { Emitter } from '../../contract/emitter';
 import type { AccessLogEntry } from '../../contract/gateway-api';
 
 export const DEFAULT_ACCESS_LOG_CAPACITY = 1000;
@@ -16,7 +17,8 @@ export class AccessLog {
   /** Index the next entry is written to. */
   private next = 0;
   private count = 0;
-  private readonly listeners = new Set<AccessLogListener>();
+  // A broken subscriber (a closed WebSocket) must not affect message handling: its error is dropped.
+  private readonly events = new Emitter<{ entry: AccessLogEntry }>();
 
   constructor(options: { capacity?: number } = {}) {
     const capacity = options.capacity ?? DEFAULT_ACCESS_LOG_CAPACITY;
@@ -34,13 +36,7 @@ export class AccessLog {
     this.ring[this.next] = entry;
     this.next = (this.next + 1) % this.capacity;
     if (this.count < this.capacity) this.count += 1;
-    for (const listener of this.listeners) {
-      try {
-        listener(entry);
-      } catch {
-        // A broken subscriber (a closed WebSocket) must not affect message handling.
-      }
-    }
+    this.events.emit('entry', entry);
   }
 
   /** The most recent `limit` entries (default: all kept), oldest first. */
@@ -54,10 +50,7 @@ export class AccessLog {
 
   /** Calls `listener` for every new entry; returns the function that unsubscribes. */
   on(listener: AccessLogListener): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.events.on('entry', listener);
   }
 
   clear(): void {

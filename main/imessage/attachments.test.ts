@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simEnv, tempDb } from '../../test/support/sim-session';
 import { simBinPath } from '../../sim/lib';
 import { createAttachmentPreparer, prepareInboundAttachments, remoteCacheDir, type RemoteFetch } from './attachments';
-import { parseImsgMessage } from './imsg-message';
 import { BYTES_PER_MB } from './media';
 import { ImsgRpcClient } from './rpc-client';
 import type { ImsgAttachment } from '../../contract/imsg';
@@ -175,10 +174,9 @@ describe('with attachments delivered by the imsg simulator', () => {
         attachments: [{ path: photo }, { name: 'IMG_9.HEIC', missing: true }, { path: big }],
       });
       await client.start();
-      const history = await client.request<{ messages: unknown[] }>('messages.history', { chat_id: chatId, attachments: true });
-      const parsed = parseImsgMessage(history.messages[0]);
-      if (!parsed.ok) throw new Error(parsed.reason);
-      const result = await prepareInboundAttachments(parsed.value, account(), { stateDir: join(sim.dir, 'state') });
+      const history = await client.call('messages.history', { chat_id: chatId, attachments: true });
+      expect(history.skipped).toBe(0);
+      const result = await prepareInboundAttachments(history.messages[0]!, account(), { stateDir: join(sim.dir, 'state') });
       expect(result.usable).toHaveLength(1);
       expect(result.usable[0]).toMatchObject({ name: 'inbox-photo.jpg', mime: 'image/jpeg', kind: 'image', bytes: 10 });
       expect(readFileSync(result.usable[0].path, 'utf8')).toBe('jpeg bytes'); // imsg's own copy in Messages' folder

@@ -1,8 +1,8 @@
-// The iMessage channel: every configured account of `channels.imessage`, each with its own
-// supervised `imsg rpc` process (supervisor.ts) feeding its inbound pipeline (pipeline.ts), plus
-// what the accounts share: the pairing store, the agent, the access log, the logger and the bound
-// on concurrent model calls. This is the one object the gateway composition talks to for iMessage:
-// start/stop, hot reload, health, probe, restart and outbound sends.
+// The iMessage channel: every configured account of `channels.imessage`, each running as an
+// AccountRuntime (account-runtime.ts: its supervised `imsg rpc`, its inbound pipeline and its
+// sender), plus what the accounts share: the pairing store, the agent, the access log, the logger
+// and the bound on concurrent model calls. This is the one object the gateway composition talks to
+// for iMessage: start/stop, hot reload, health, probe, restart and outbound sends.
 //
 // Accounts that are disabled or not configured are not started; they still appear in health()
 // as `stopped` with `lastError` saying why ("disabled", "not configured").
@@ -13,29 +13,42 @@
 // restarted when its transport changed (cliPath, dbPath, includeAttachments, enabled). Mention
 // patterns (agents / messages config) are recompiled for every account. The agent itself is
 // reconfigured by the gateway composition (it is shared with other parts of the gateway).
+//
+// Health pushes: one coalescer here (timings.healthThrottleMs, default 100 ms) for activity (a
+// burst of thousands of messages becomes a handful of pushes); a state change, or the end of a
+// start/reload/restart, is pushed at once.
 import type { AccountHealth, ChannelState, ProbeResult, SendMessageParams, SendMessageResult } from '../../contract/gateway-api';
+import { Emitter } from '../../contract/emitter';
 import type { Agent } from '../agent/agent';
 import { normalizeAgentId } from '../agent/model-config';
 import { resolveDefaultAccountId, resolveImessageAccounts } from '../config/accounts';
 import { deepEqual } from '../config/json-path';
 import type { ClawdbotConfig, ResolvedImessageAccount } from '../config/types';
-import { ActionableError } from '../util/actionable-error';
 import type { CliInvocation } from '../pairing/messages';
 import type { PairingStore } from '../pairing/store';
+import { ActionableError } from '../util/actionable-error';
+import { createCoalescer, type Coalescer } from '../util/coalesce';
 import type { Logger } from '../util/logger';
-import { compileAccessPolicy } from './access-policy';
+import { ConcurrencyLimit, SerialQueue } from '../util/serial-queue';
+import { accountHealth, configWarnings, notRunningFix, notRunningReason, runtimeWarnings } from './account-health';
 import { AccessLog } from './access-log';
-import { prepareInboundAttachments } from './attachments';
+import { AccountRuntime, type AccountRuntimeContext } from './account-runtime';
 import { compileMentionMatcher, type MentionMatcher } from './mention';
-import { ImessageSendError, sendImessage, type SendImessageResult } from './outbound';
-import { ConcurrencyLimit, DEFAULT_MAX_CONCURRENT_REPLIES, InboundPipeline } from './pipeline';
+import { ImessageSendError } from './outbound';
+import { DEFAULT_MAX_CONCURRENT_REPLIES } from './pipeline';
 import { probeImsg } from './probe';
-import { sendSurvivingRestarts } from './resend';
 import { resolveRemoteHost } from './remote-host';
-import { AccountSupervisor, type SupervisorHealth, type SupervisorTimings } from './supervisor';
+import type { SupervisorTimings } from './supervisor';
 
-export const OPEN_GROUPS_WARNING =
-  'groupPolicy="open" allows any member of any group to trigger the assistant. Set groupPolicy="allowlist" and groupAllowFrom to restrict senders.';
+/** The supervisor's timings plus the channel's health coalescing. */
+export interface ChannelTimings extends SupervisorTimings {
+  /** Activity-only health changes (messages in and out) are pushed at most this often; state changes at once. */
+  healthThrottleMs: number;
+}
+
+export const DEFAULT_HEALTH_THROTTLE_MS = 100;
+
+const SEND_FIX = 'Check the account with `clawdbot channels status --probe`; the recipient may not be reachable over the chosen service.';
 
 export interface ImessageChannelOptions {
   config: ClawdbotConfig;
@@ -50,9 +63,7 @@ export interface ImessageChannelOptions {
   env?: NodeJS.ProcessEnv;
   /** Marks accounts backed by the imsg simulator (demo mode) in their health. */
   simulated?: boolean | ((accountId: string) => boolean);
-  timings?: Partial<SupervisorTimings>;
-  /** Health pushes for activity-only changes are at most this frequent (state changes are immediate). Default 1000 ms. */
-  healthThrottleMs?: number;
+  timings?: Partial<ChannelTimings>;
   /** start() resolves after this even if an account is still probing (it keeps going). Default 15 s. */
   startTimeoutMs?: number;
   /** Bound on concurrent model calls across all accounts (default 32). */
@@ -76,44 +87,55 @@ interface AccountSlot {
   configured: ResolvedImessageAccount;
   /** With the detected remoteHost filled in. */
   account: ResolvedImessageAccount;
-  supervisor?: AccountSupervisor;
-  pipeline?: InboundPipeline;
+  running?: AccountRuntime;
   offHealth?: () => void;
   /** Result of an explicit probe(), newer than the supervisor's own. */
   lastProbe?: ProbeResult;
   /** When the account entered its not-running state (disabled / not configured). */
   since: string;
+  /** configWarnings() of `account` under `mention`, kept until either changes (health is built often). */
+  configWarnings?: { account: ResolvedImessageAccount; mention: MentionMatcher; warnings: string[] };
 }
-
-type HealthListener = (accounts: AccountHealth[]) => void;
 
 export class ImessageChannel {
   readonly accessLog: AccessLog;
   private readonly opts: ImessageChannelOptions;
   private readonly log: Logger;
-  private readonly limit: ConcurrencyLimit;
+  private readonly runtime: AccountRuntimeContext;
   private config: ClawdbotConfig;
   private mention: MentionMatcher;
   private readonly slots = new Map<string, AccountSlot>();
   private started = false;
-  private readonly listeners = new Set<HealthListener>();
-  private healthTimer: NodeJS.Timeout | undefined;
-  private lastPushedStates = '';
-  /** Serializes start/stop/applyConfig/restart so they never interleave. */
-  private lifecycle: Promise<unknown> = Promise.resolve();
+  private readonly healthEvents: Emitter<{ health: AccountHealth[] }>;
+  private readonly healthPush: Coalescer;
+  /** start/stop/applyConfig/restart, one at a time: they never interleave. */
+  private readonly lifecycle = new SerialQueue();
 
   constructor(options: ImessageChannelOptions) {
     this.opts = options;
     this.log = options.logger;
     this.accessLog = options.accessLog ?? new AccessLog();
-    this.limit = new ConcurrencyLimit(options.maxConcurrentReplies ?? DEFAULT_MAX_CONCURRENT_REPLIES);
     this.config = options.config;
     this.mention = this.compileMention(options.config);
+    const { healthThrottleMs, ...supervisorTimings } = options.timings ?? {};
+    this.runtime = {
+      stateDir: options.stateDir,
+      pairing: options.pairing,
+      agent: options.agent,
+      accessLog: this.accessLog,
+      limit: new ConcurrencyLimit(options.maxConcurrentReplies ?? DEFAULT_MAX_CONCURRENT_REPLIES),
+      timings: supervisorTimings,
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.cli ? { cli: options.cli } : {}),
+      ...(options.timezone ? { timezone: options.timezone } : {}),
+    };
+    this.healthEvents = new Emitter((error) => this.log.error('iMessage health listener threw', { error: String(error) }));
+    this.healthPush = createCoalescer(healthThrottleMs ?? DEFAULT_HEALTH_THROTTLE_MS, () => this.healthEvents.emit('health', this.health()));
   }
 
   /** Starts every enabled and configured account; resolves once each has settled or startTimeoutMs passed. */
   start(): Promise<void> {
-    return this.serialized(async () => {
+    return this.lifecycle.run(async () => {
       if (this.started) return;
       this.started = true;
       const accounts = this.resolveAccounts(this.config);
@@ -124,18 +146,17 @@ export class ImessageChannel {
 
   /** Graceful: unsubscribes, stops imsg, waits for messages being handled, flushes resume cursors. */
   stop(): Promise<void> {
-    return this.serialized(async () => {
+    return this.lifecycle.run(async () => {
       this.started = false;
       await Promise.all([...this.slots.values()].map((slot) => this.stopSlot(slot)));
       this.slots.clear();
-      if (this.healthTimer) clearTimeout(this.healthTimer);
-      this.healthTimer = undefined;
+      this.healthPush.cancel();
     });
   }
 
   /** Hot reload: only accounts whose settings changed are touched. */
   applyConfig(config: ClawdbotConfig): Promise<ApplyConfigResult> {
-    return this.serialized(async () => {
+    return this.lifecycle.run(async () => {
       const result: ApplyConfigResult = { restarted: [], added: [], removed: [] };
       const next = this.resolveAccounts(config);
       this.config = config;
@@ -158,7 +179,7 @@ export class ImessageChannel {
           work.push(this.addAccount(account));
           continue;
         }
-        slot.pipeline?.update(slot.account, this.mention);
+        slot.running?.updateMention(this.mention);
         if (deepEqual(slot.configured, account)) continue;
         work.push(
           this.updateSlot(slot, account).then((restarted) => {
@@ -179,12 +200,9 @@ export class ImessageChannel {
     return [...this.slots.values()].sort((a, b) => (a.account.accountId < b.account.accountId ? -1 : 1)).map((slot) => this.slotHealth(slot));
   }
 
-  /** Health pushes: immediately when an account's state changes, else at most once per throttle period. */
-  onHealth(listener: HealthListener): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+  /** Health pushes: at once when an account's state changes, else coalesced (timings.healthThrottleMs). */
+  onHealth(listener: (accounts: AccountHealth[]) => void): () => void {
+    return this.healthEvents.on('health', listener);
   }
 
   /**
@@ -216,21 +234,19 @@ export class ImessageChannel {
    * a fresh attempt with every check re-run. Returns the ids restarted.
    */
   restart(accountId?: string): Promise<string[]> {
-    return this.serialized(async () => {
+    return this.lifecycle.run(async () => {
       let slots: AccountSlot[];
       if (accountId === undefined) {
-        slots = [...this.slots.values()].filter((s) => s.supervisor);
+        slots = [...this.slots.values()].filter((s) => s.running);
       } else {
         const slot = this.slotOrThrow(accountId);
-        if (!slot.supervisor) {
-          throw new ActionableError('unavailable', `iMessage account ${accountId} is ${notRunningReason(slot.account)}`, notRunningFix(slot.account));
-        }
+        if (!slot.running) throw notRunningError(slot.account);
         slots = [slot];
       }
       await this.withStartTimeout(
         Promise.all(
           slots.map(async (slot) => {
-            const supervisor = slot.supervisor!;
+            const supervisor = slot.running!.supervisor;
             const state = supervisor.health().state;
             if (state === 'failed-fatal' || state === 'backing-off') {
               await supervisor.retry();
@@ -246,40 +262,37 @@ export class ImessageChannel {
     });
   }
 
-  /** Sends through the live imsg process of the account (the default account when omitted). */
+  /**
+   * Sends through the account's sender (the default account when omitted), behind any reply it is
+   * sending: accepted while the account is starting or listening; an account that is down fails
+   * at once with its state and the fix. A send interrupted by an imsg restart is resumed.
+   */
   async send(params: SendMessageParams): Promise<SendMessageResult> {
     const accountId = params.accountId ?? resolveDefaultAccountId(this.config);
     const slot = this.slotOrThrow(accountId);
-    const supervisor = slot.supervisor;
-    if (!supervisor) throw new ActionableError('unavailable', `iMessage account ${accountId} is ${notRunningReason(slot.account)}`, notRunningFix(slot.account));
-    const health = supervisor.health();
-    if (health.state !== 'listening') {
+    const running = slot.running;
+    if (!running) throw notRunningError(slot.account);
+    const health = running.supervisor.health();
+    if (health.state !== 'listening' && health.state !== 'starting') {
       throw new ActionableError(
         'unavailable',
         `iMessage account ${accountId} is not connected (state: ${health.state})${health.lastError ? `: ${health.lastError.message}` : ''}`,
         health.lastError?.fix ?? 'Check the account with `clawdbot channels status --probe`.',
       );
     }
-    let result: SendImessageResult;
     try {
-      result = await sendImessage(supervisor.rpc, slot.account, {
+      const result = await running.sender.send({
         target: params.target,
-        stateDir: this.opts.stateDir,
-        logger: this.log.child(accountId),
         ...(params.text !== undefined ? { text: params.text } : {}),
         ...(params.media !== undefined ? { media: params.media } : {}),
         ...(params.service !== undefined ? { service: params.service } : {}),
       });
+      return { accountId, chunks: result.chunks, messageIds: result.messageIds };
     } catch (error) {
-      if (error instanceof ImessageSendError) {
-        if (error.sent > 0) supervisor.recordOutbound();
-        throw new ActionableError('unavailable', error.message, 'Check the account with `clawdbot channels status --probe`; the recipient may not be reachable over the chosen service.');
-      }
+      if (error instanceof ImessageSendError) throw new ActionableError('unavailable', error.message, SEND_FIX);
       // Nothing was sent: the target, text or media is wrong.
       throw new ActionableError('bad_request', error instanceof Error ? error.message : String(error));
     }
-    supervisor.recordOutbound();
-    return { accountId, chunks: result.chunks, messageIds: result.messageIds };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -298,82 +311,56 @@ export class ImessageChannel {
     if (this.slots.get(configured.accountId) !== slot || slot.configured !== configured || !this.started) return;
     slot.account = account;
     if (!account.enabled || !account.configured) {
-      this.log.info(`iMessage ${account.accountId}: ${account.enabled ? 'enabled' : 'disabled'}, ${account.configured ? 'configured' : 'not configured'}, stopped`);
+      this.logStopped(account);
       return;
     }
-    this.createRunningParts(slot);
-    await slot.supervisor!.start();
+    await this.run(slot);
   }
 
-  private createRunningParts(slot: AccountSlot): void {
-    const logger = this.log.child(slot.account.accountId);
-    let supervisor: AccountSupervisor | undefined;
-    const pipeline: InboundPipeline = new InboundPipeline({
-      account: slot.account,
-      pairing: this.opts.pairing,
-      agent: this.opts.agent,
-      accessLog: this.accessLog,
-      logger,
-      mention: this.mention,
-      limit: this.limit,
-      send: (target, text): Promise<SendImessageResult> =>
-        sendSurvivingRestarts(text, {
-          target,
-          account: pipeline.account,
-          rpc: supervisor!.rpc,
-          send: (part) => sendImessage(supervisor!.rpc, pipeline.account, { target, text: part, stateDir: this.opts.stateDir, logger }),
-          waitUntilListening: (deadline) => supervisor!.waitUntilListening(deadline),
-          logger,
-        }),
-      onOutbound: () => supervisor?.recordOutbound(),
-      prepareAttachments: (message) => prepareInboundAttachments(message, pipeline.account, { stateDir: this.opts.stateDir, logger }),
-      ...(this.opts.cli ? { cli: this.opts.cli } : {}),
-      ...(this.opts.timezone ? { timezone: this.opts.timezone } : {}),
-    });
-    supervisor = new AccountSupervisor({
-      account: slot.account,
-      stateDir: this.opts.stateDir,
-      logger,
-      handler: (message, context) => pipeline.handle(message, context),
-      ...(this.opts.timings ? { timings: this.opts.timings } : {}),
-      ...(this.opts.env ? { env: this.opts.env } : {}),
-    });
-    slot.supervisor = supervisor;
-    slot.pipeline = pipeline;
-    slot.offHealth = supervisor.onHealthChange(() => this.pushHealth(false));
+  /** Creates and starts the account's running parts. */
+  private async run(slot: AccountSlot): Promise<void> {
+    const running = new AccountRuntime(slot.account, this.mention, this.log.child(slot.account.accountId), this.runtime);
+    slot.running = running;
+    const offState = running.supervisor.on('state', () => this.pushHealth(true));
+    const offActivity = running.supervisor.on('activity', () => this.pushHealth(false));
+    slot.offHealth = () => {
+      offState();
+      offActivity();
+    };
+    await running.start();
   }
 
   /** Returns whether the account's imsg process was (re)started. */
   private async updateSlot(slot: AccountSlot, configured: ResolvedImessageAccount): Promise<boolean> {
     const account = await this.withRemoteHost(configured);
-    const wasRunning = slot.supervisor !== undefined;
+    const wasRunning = slot.running !== undefined;
     const runs = account.enabled && account.configured;
     slot.configured = configured;
     slot.account = account;
     if (wasRunning && !runs) {
       await this.stopSlot(slot);
       slot.since = new Date().toISOString();
-      this.log.info(`iMessage ${account.accountId}: ${account.enabled ? 'enabled' : 'disabled'}, ${account.configured ? 'configured' : 'not configured'}, stopped`);
+      this.logStopped(account);
       return false;
     }
     if (!wasRunning && runs) {
-      this.createRunningParts(slot);
-      await slot.supervisor!.start();
+      await this.run(slot);
       return true;
     }
     if (!runs) return false;
-    slot.pipeline!.update(account, this.mention);
-    return slot.supervisor!.updateAccount(account);
+    return slot.running!.update(account, this.mention);
   }
 
   private async stopSlot(slot: AccountSlot): Promise<void> {
     slot.offHealth?.();
-    const supervisor = slot.supervisor;
-    slot.supervisor = undefined;
+    const running = slot.running;
+    slot.running = undefined;
     slot.offHealth = undefined;
-    if (supervisor) await supervisor.stop();
-    await slot.pipeline?.idle();
-    slot.pipeline = undefined;
+    await running?.stop();
+  }
+
+  private logStopped(account: ResolvedImessageAccount): void {
+    this.log.info(`iMessage ${account.accountId}: ${account.enabled ? 'enabled' : 'disabled'}, ${account.configured ? 'configured' : 'not configured'}, stopped`);
   }
 
   private async withRemoteHost(account: ResolvedImessageAccount): Promise<ResolvedImessageAccount> {
@@ -411,101 +398,24 @@ export class ImessageChannel {
   // -------------------------------------------------------------------------------------------
 
   private slotHealth(slot: AccountSlot): AccountHealth {
-    const { account } = slot;
+    const { account, running } = slot;
     const simulated = typeof this.opts.simulated === 'function' ? this.opts.simulated(account.accountId) : this.opts.simulated === true;
-    const base = {
-      accountId: account.accountId,
-      ...(account.name !== undefined ? { name: account.name } : {}),
-      enabled: account.enabled,
-      configured: account.configured,
-      simulated,
-      remoteHost: account.remoteHost ?? null,
-      warnings: this.warnings(slot),
-    };
-    const running: SupervisorHealth | undefined = slot.supervisor?.health();
-    if (!running) {
-      const reason = notRunningReason(account);
-      return {
-        ...base,
-        state: 'stopped',
-        since: slot.since,
-        pid: null,
-        restarts: 0,
-        retryAt: null,
-        lastError: { message: reason, fatal: false, at: slot.since, fix: notRunningFix(account) },
-        lastInboundAt: null,
-        lastOutboundAt: null,
-        lastProbe: slot.lastProbe ?? null,
-        imsgVersion: slot.lastProbe?.imsgVersion ?? null,
-        cliPath: account.cliPath,
-        dbPath: account.dbPath ?? null,
-        lastRowid: null,
-      };
+    let kept = slot.configWarnings;
+    if (kept?.account !== account || kept.mention !== this.mention) {
+      kept = slot.configWarnings = { account, mention: this.mention, warnings: configWarnings(account, this.mention) };
     }
-    const { inFlight: _inFlight, ...health } = running;
-    const lastProbe = newerProbe(health.lastProbe, slot.lastProbe);
-    return { ...base, ...health, lastProbe };
+    const warnings = [...kept.warnings, ...runtimeWarnings({ account, agent: this.opts.agent, pairing: this.opts.pairing, pipelineWarnings: running?.pipeline.warnings ?? [] })];
+    return accountHealth({ account, simulated, running: running?.supervisor.health(), lastProbe: slot.lastProbe, since: slot.since, warnings });
   }
 
-  private warnings(slot: AccountSlot): string[] {
-    const { account } = slot;
-    if (!account.enabled || !account.configured) return [];
-    const out: string[] = [];
-    const policy = compileAccessPolicy(account);
-    for (const [key, matcher] of [['allowFrom', policy.dmAllow], ['groupAllowFrom', policy.groupAllow]] as const) {
-      if (key === 'groupAllowFrom' && account.groupAllowFrom === undefined) continue;
-      for (const { entry, problem } of matcher.invalid) out.push(`${key} entry ${JSON.stringify(entry)} is ignored: ${problem}`);
-    }
-    if (account.groupPolicy !== 'disabled') {
-      // Mention problems matter only where a mention is required (the default for every group).
-      if (account.groups['*']?.requireMention !== false || Object.values(account.groups).some((g) => g.requireMention === true)) {
-        for (const warning of this.mention.warnings) out.push(warning);
-      }
-      if (account.groupPolicy === 'open') out.push(OPEN_GROUPS_WARNING);
-    }
-    // The agent is shared, but "why is nobody answered" belongs next to the account too.
-    const agent = this.opts.agent.status;
-    if (!agent.configured) out.push(`messages are not answered: ${agent.reason ?? 'no model configured'}`);
-    else if (agent.lastError) out.push(`model error (${agent.lastError.kind}): ${agent.lastError.message}`);
-    const storeError = this.opts.pairing.allowFromError;
-    if (storeError) out.push(`approved senders could not be read: ${storeError.message}`);
-    if (slot.pipeline) out.push(...slot.pipeline.warnings);
-    return out;
-  }
-
-  private pushHealth(force: boolean): void {
-    if (this.listeners.size === 0) return;
-    const states = [...this.slots.values()].map((s) => `${s.account.accountId}:${s.supervisor?.health().state ?? 'stopped'}`).join(',');
-    if (force || states !== this.lastPushedStates) {
-      this.emitHealth(states);
-      return;
-    }
-    if (this.healthTimer) return;
-    this.healthTimer = setTimeout(() => this.emitHealth(), this.opts.healthThrottleMs ?? 1000);
-    this.healthTimer.unref();
-  }
-
-  private emitHealth(states?: string): void {
-    if (this.healthTimer) clearTimeout(this.healthTimer);
-    this.healthTimer = undefined;
-    const accounts = this.health();
-    this.lastPushedStates = states ?? accounts.map((a) => `${a.accountId}:${a.state}`).join(',');
-    for (const listener of this.listeners) {
-      try {
-        listener(accounts);
-      } catch (error) {
-        this.log.error('iMessage health listener threw', { error: String(error) });
-      }
-    }
+  /** `immediate`: a state changed or a lifecycle call finished; else only activity (coalesced). */
+  private pushHealth(immediate: boolean): void {
+    if (this.healthEvents.listenerCount('health') === 0) return;
+    if (immediate) this.healthPush.now();
+    else this.healthPush.schedule();
   }
 
   // -------------------------------------------------------------------------------------------
-
-  private serialized<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.lifecycle.then(task, task);
-    this.lifecycle = run.catch(() => undefined);
-    return run;
-  }
 
   /** Bounds how long a lifecycle call waits for accounts that are still probing (they go on in the background). */
   private async withStartTimeout(work: Promise<unknown>): Promise<void> {
@@ -518,7 +428,7 @@ export class ImessageChannel {
     const outcome = await Promise.race([work.then(() => 'done' as const), timedOut]);
     clearTimeout(timer);
     if (outcome === 'timeout') {
-      const waiting = [...this.slots.values()].filter((s) => isSettling(s.supervisor?.health().state)).map((s) => s.account.accountId);
+      const waiting = [...this.slots.values()].filter((s) => isSettling(s.running?.supervisor.health().state)).map((s) => s.account.accountId);
       this.log.warn(`iMessage: still starting after ${timeoutMs} ms: ${waiting.join(', ') || '(none)'}; continuing in the background`);
     }
   }
@@ -528,19 +438,6 @@ function isSettling(state: ChannelState | undefined): boolean {
   return state === 'probing' || state === 'starting';
 }
 
-function notRunningReason(account: ResolvedImessageAccount): string {
-  return !account.enabled ? 'disabled' : 'not configured';
+function notRunningError(account: ResolvedImessageAccount): ActionableError {
+  return new ActionableError('unavailable', `iMessage account ${account.accountId} is ${notRunningReason(account)}`, notRunningFix(account));
 }
-
-function notRunningFix(account: ResolvedImessageAccount): string {
-  return !account.enabled
-    ? `Set channels.imessage${account.accountId === 'default' ? '' : `.accounts.${account.accountId}`}.enabled to true.`
-    : 'Add a channels.imessage section to the config (e.g. { "channels": { "imessage": { "cliPath": "imsg" } } }).';
-}
-
-function newerProbe(a: ProbeResult | null, b: ProbeResult | undefined): ProbeResult | null {
-  if (!b) return a;
-  if (!a) return b;
-  return Date.parse(b.at) >= Date.parse(a.at) ? b : a;
-}
-

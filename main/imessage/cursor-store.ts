@@ -29,6 +29,7 @@ import { dirname, join } from 'node:path';
 import type { Logger } from '../util/logger';
 import { silentLogger } from '../util/logger';
 import { preserveCorruptFile, readFileIfExists, readFileIfExistsSync, writeFileAtomic } from '../util/atomic-file';
+import { SerialQueue } from '../util/serial-queue';
 
 export const DEFAULT_MAX_DONE_ABOVE = 10_000;
 export const DEFAULT_COMPACT_EVERY = 1000;
@@ -101,7 +102,7 @@ export class CursorStore {
   private journalFd: number | null = null;
   private uncompacted = 0;
   private compactTimer: NodeJS.Timeout | undefined;
-  private compactTail: Promise<void> = Promise.resolve();
+  private readonly compactions = new SerialQueue();
   private queued: Promise<void> | undefined;
   /** Something changed since the cursor file was last written. */
   private dirty = false;
@@ -287,14 +288,11 @@ export class CursorStore {
   /** Compactions run one at a time; a call while one runs queues (at most) one more. */
   private compact(): Promise<void> {
     if (this.closed) return Promise.resolve();
-    if (this.queued) return this.queued;
-    const run = this.compactTail.then(() => {
+    this.queued ??= this.compactions.run(() => {
       this.queued = undefined;
       return this.compactOnce();
     });
-    this.queued = run;
-    this.compactTail = run.catch(() => undefined);
-    return run;
+    return this.queued;
   }
 
   private async compactOnce(): Promise<void> {

@@ -1,8 +1,11 @@
 // Splits a byte stream (imsg's stdout) into text lines. imsg writes one JSON object per line, and
 // a single line can be many megabytes (a `messages.history` answer), so this splitter has no small
-// cap, but it does have a large one: a runaway line must not eat the gateway's memory. Lines that
-// are too long or not valid UTF-8 are reported and skipped instead of decoded, so one bad line can
-// never take the transport down. Pure (no I/O), so it can be unit-tested and fuzzed on its own.
+// cap, but it does have a large one: a runaway line must not eat the gateway's memory. A line that is
+// too long is reported and skipped, so one bad line can never take the transport down. A line that
+// is not valid UTF-8 is decoded with replacement characters (U+FFFD) and delivered, flagged as
+// repaired: a stray byte in one field must not cost the whole message it belongs to (JSON framing
+// is ASCII, so the repair never breaks a line's structure). Pure (no I/O), so it can be
+// unit-tested and fuzzed on its own.
 import { isUtf8 } from 'node:buffer';
 
 /** Default cap for one line: far above any real imsg answer, far below what would hurt. */
@@ -11,11 +14,14 @@ export const DEFAULT_MAX_LINE_BYTES = 10 * 1024 * 1024;
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 
-export type SkipReason = 'oversized' | 'invalid-utf8';
+export type SkipReason = 'oversized';
 
 export interface LineSink {
-  /** One complete line, without its `\n` (and without a trailing `\r`). May be empty. */
-  line(text: string): void;
+  /**
+   * One complete line, without its `\n` (and without a trailing `\r`). May be empty. `repaired`:
+   * the line was not valid UTF-8; its invalid bytes became U+FFFD.
+   */
+  line(text: string, repaired: boolean): void;
   /** A line that was dropped; `bytes` is its length without the newline. */
   skipped(reason: SkipReason, bytes: number): void;
 }
@@ -108,11 +114,9 @@ export class LineSplitter {
   private emit(bytes: Buffer): void {
     const end = bytes.length > 0 && bytes[bytes.length - 1] === CARRIAGE_RETURN ? bytes.length - 1 : bytes.length;
     const line = end === bytes.length ? bytes : bytes.subarray(0, end);
-    if (!isUtf8(line)) {
-      this.sink.skipped('invalid-utf8', line.length);
-      return;
-    }
-    this.sink.line(line.toString('utf8'));
+    // toString() replaces every invalid sequence with U+FFFD; isUtf8 (SIMD, cheap) only tells
+    // whether it had to.
+    this.sink.line(line.toString('utf8'), !isUtf8(line));
   }
 
   private reset(): void {
@@ -123,12 +127,14 @@ export class LineSplitter {
   }
 }
 
+export type SplitOutput = { line: string; repaired?: true } | { skipped: SkipReason; bytes: number };
+
 /** Convenience for tests and fuzzing: split a whole sequence of chunks. */
-export function splitLines(chunks: Iterable<Buffer>, options: { maxLineBytes?: number } = {}): Array<{ line: string } | { skipped: SkipReason; bytes: number }> {
-  const out: Array<{ line: string } | { skipped: SkipReason; bytes: number }> = [];
+export function splitLines(chunks: Iterable<Buffer>, options: { maxLineBytes?: number } = {}): SplitOutput[] {
+  const out: SplitOutput[] = [];
   const splitter = new LineSplitter(
     {
-      line: (line) => out.push({ line }),
+      line: (line, repaired) => out.push(repaired ? { line, repaired } : { line }),
       skipped: (skipped, bytes) => out.push({ skipped, bytes }),
     },
     options,

@@ -9,8 +9,9 @@ import { simBinPath } from '../../sim/lib';
 import type { ResolvedImessageAccount } from '../config/types';
 import { chunkText } from './chunking';
 import { BYTES_PER_MB } from './media';
+import { imsgResultSchemas, type ImsgMethod, type ImsgParams, type ImsgResult } from '../../contract/imsg';
 import { extractMessageId, ImessageSendError, resolveSendService, sendImessage } from './outbound';
-import { ImsgRpcClient } from './rpc-client';
+import { checkResult, ImsgRpcClient } from './rpc-client';
 import type { ImsgRpc } from './types';
 
 function account(overrides: Partial<ResolvedImessageAccount> = {}): ResolvedImessageAccount {
@@ -21,15 +22,15 @@ function account(overrides: Partial<ResolvedImessageAccount> = {}): ResolvedImes
   };
 }
 
-/** Records requests and answers each `send` with the next canned result (or error). */
+/** Records requests and answers each with the next canned result (or error), checked like the real client does. */
 class RecordingRpc implements ImsgRpc {
-  calls: Array<{ method: string; params?: Record<string, unknown>; options?: { timeoutMs?: number } }> = [];
+  calls: Array<{ method: string; params?: object; options?: { timeoutMs?: number } }> = [];
   constructor(private readonly answers: Array<unknown | Error> = []) {}
-  async request<T>(method: string, params?: Record<string, unknown>, options?: { timeoutMs?: number }): Promise<T> {
+  async call<M extends ImsgMethod>(method: M, params: ImsgParams<M>, options?: { timeoutMs?: number }): Promise<ImsgResult<M>> {
     this.calls.push({ method, params, options });
     const answer = this.answers.length > 0 ? this.answers.shift() : { ok: true };
     if (answer instanceof Error) throw answer;
-    return answer as T;
+    return checkResult(method, answer);
   }
 }
 
@@ -52,7 +53,7 @@ describe('extractMessageId', () => {
     [null, 'unknown'],
     ['text', 'unknown'],
   ])('%j → %s', (result, expected) => {
-    expect(extractMessageId(result)).toBe(expected);
+    expect(extractMessageId(imsgResultSchemas.send.parse(result))).toBe(expected);
   });
 });
 

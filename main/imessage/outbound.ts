@@ -1,8 +1,9 @@
-// Sending one reply or message through `imsg rpc` `send` (spec imessage-channel.md #23, §4;
-// imsg-protocol.md §2.5): target → params, service/region resolution, chunking, media with the
+// The requests of one reply or message through `imsg rpc` `send` (spec imessage-channel.md #23,
+// §4; imsg-protocol.md §2.5): target → params, service/region resolution, chunking, media with the
 // caption on the first message, and message-id extraction. Everything that can be checked
-// (target, text/media presence, media size) is checked before the first `send`, so a bad request
-// sends nothing at all.
+// (target, text/media presence, media size) is checked before the first `send` (planOutbound), so
+// a bad request sends nothing at all.
+import type { ImsgSendResult } from '../../contract/imsg';
 import type { ImessageService, ResolvedImessageAccount } from '../config/types';
 import type { Logger } from '../util/logger';
 import { chunkText } from './chunking';
@@ -35,7 +36,7 @@ export interface SendImessageOptions {
 export interface SendImessageResult {
   /** Number of `send` requests made (text chunks, the first carrying the media if any). */
   chunks: number;
-  /** One id per request, per the spec's extraction rule (often `"ok"` on older imsg builds). */
+  /** One id per request sent, per the spec's extraction rule (often `"ok"` on older imsg builds). */
   messageIds: string[];
   target: ImessageTarget;
   service: ImessageService;
@@ -59,22 +60,18 @@ export class ImessageSendError extends Error {
 }
 
 /**
- * The message id from a `send` result: the first non-empty string among `messageId`,
+ * The message id from a (validated) `send` result: the first non-empty string among `messageId`,
  * `message_id`, `id`, `guid`; then a numeric `message_id` / `id`; else `"ok"` if `ok`, else
  * `"unknown"`.
  */
-export function extractMessageId(result: unknown): string {
-  if (!result || typeof result !== 'object') return 'unknown';
-  const record = result as Record<string, unknown>;
-  for (const key of ['messageId', 'message_id', 'id', 'guid']) {
-    const value = record[key];
+export function extractMessageId(result: ImsgSendResult): string {
+  for (const value of [result.messageId, result.message_id, result.id, result.guid]) {
     if (typeof value === 'string' && value.trim()) return value.trim();
   }
-  for (const key of ['message_id', 'id']) {
-    const value = record[key];
+  for (const value of [result.message_id, result.id]) {
     if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   }
-  return record.ok === true ? 'ok' : 'unknown';
+  return result.ok === true ? 'ok' : 'unknown';
 }
 
 function checkService(value: string, source: string): ImessageService {
@@ -100,8 +97,35 @@ export function resolveSendRegion(account: Pick<ResolvedImessageAccount, 'region
   return region ? region.toUpperCase() : 'US';
 }
 
-/** Sends text and/or one media file to a target; requests go out one after another, in order. */
-export async function sendImessage(rpc: ImsgRpc, account: ResolvedImessageAccount, options: SendImessageOptions): Promise<SendImessageResult> {
+/** One `send` request of a plan: a text chunk, the first one carrying the media if any. */
+export interface OutboundPart {
+  text: string;
+  file?: string;
+}
+
+/**
+ * A send worked out before anything goes to imsg: where, over which service, and the exact
+ * requests. The text is split here, once; these parts are what is sent, journaled, resent after a
+ * restart and remembered against echoes (sender.ts). Nobody splits the text again.
+ */
+export interface OutboundPlan {
+  target: ImessageTarget;
+  /** The target as written in logs and errors (`chat_id:42`, `imessage:+1555…`). */
+  where: string;
+  service: ImessageService;
+  region: string;
+  media?: LoadedMedia;
+  parts: OutboundPart[];
+  /** Timeout of each `send` request (default: the RPC client's send timeout). */
+  timeoutMs?: number;
+}
+
+/**
+ * Checks and prepares a send: target, service and region, text or media present, the media
+ * loaded (downloaded for a URL) and within the size limit, the text chunked by the account's
+ * rules. Throws (before anything is sent) when the request itself is wrong.
+ */
+export async function planOutbound(account: ResolvedImessageAccount, options: SendImessageOptions): Promise<OutboundPlan> {
   const target = typeof options.target === 'string' ? parseTarget(options.target) : options.target;
   const service = resolveSendService(target, account, options.service);
   const region = resolveSendRegion(account, options.region);
@@ -122,26 +146,56 @@ export async function sendImessage(rpc: ImsgRpc, account: ResolvedImessageAccoun
   // The first message carries the media with the first chunk as its caption. Media without text
   // is sent as a bare attachment: the original sent the literal `<media:image>` text to the
   // recipient, which is a transcript marker, not something a person should receive.
-  const requests: Array<{ text: string; file?: string }> = media
-    ? [{ text: chunks[0] ?? '', file: media.path }, ...chunks.slice(1).map((chunk) => ({ text: chunk }))]
-    : chunks.map((chunk) => ({ text: chunk }));
+  const parts: OutboundPart[] = media ? [{ text: chunks[0] ?? '', file: media.path }, ...chunks.slice(1).map((chunk) => ({ text: chunk }))] : chunks.map((chunk) => ({ text: chunk }));
+  return {
+    target,
+    where: formatTarget(target),
+    service,
+    region,
+    parts,
+    ...(media ? { media } : {}),
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+  };
+}
 
-  const address = targetSendParams(target);
-  const where = formatTarget(target);
+/**
+ * Sends `plan.parts` from index `from` on, one request after another, in order. Returns the message
+ * id of each part sent. On the first failure it throws an ImessageSendError whose `sent` is the
+ * index of the part that failed (the parts before it went out).
+ */
+export async function sendParts(rpc: ImsgRpc, plan: OutboundPlan, options: { from?: number; onSent?: () => void } = {}): Promise<string[]> {
+  const address = targetSendParams(plan.target);
+  const { parts } = plan;
   const messageIds: string[] = [];
-  for (const [index, request] of requests.entries()) {
-    const params: Record<string, unknown> = { ...address, text: request.text, service, region };
-    if (request.file) params.file = request.file;
-    let result: unknown;
+  for (let index = options.from ?? 0; index < parts.length; index++) {
+    const part = parts[index]!;
+    let result: ImsgSendResult;
     try {
-      result = await rpc.request('send', params, options.timeoutMs ? { timeoutMs: options.timeoutMs } : undefined);
+      result = await rpc.call('send', { ...address, text: part.text, service: plan.service, region: plan.region, ...(part.file ? { file: part.file } : {}) }, plan.timeoutMs ? { timeoutMs: plan.timeoutMs } : undefined);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      const progress = index > 0 ? ` after ${index} of ${requests.length} messages` : '';
-      throw new ImessageSendError(`iMessage send to ${where} failed${progress}: ${reason}`, index, requests.length, messageIds, { cause: error });
+      const progress = index > 0 ? ` after ${index} of ${parts.length} messages` : '';
+      throw new ImessageSendError(`iMessage send to ${plan.where} failed${progress}: ${reason}`, index, parts.length, messageIds, { cause: error });
     }
     messageIds.push(extractMessageId(result));
+    options.onSent?.();
   }
-  options.logger?.debug('imessage: sent', { to: where, service, messages: requests.length, media: media?.kind });
-  return { chunks: requests.length, messageIds, target, service, region, media };
+  return messageIds;
+}
+
+/**
+ * Sends text and/or one media file to a target through `rpc`, once: no queue, no resume after an
+ * imsg restart. For a short-lived imsg (the CLI's direct sends); the gateway sends through its
+ * per-account AccountSender (sender.ts), which adds those.
+ */
+export async function sendImessage(rpc: ImsgRpc, account: ResolvedImessageAccount, options: SendImessageOptions): Promise<SendImessageResult> {
+  const plan = await planOutbound(account, options);
+  const messageIds = await sendParts(rpc, plan);
+  options.logger?.debug('imessage: sent', { to: plan.where, service: plan.service, messages: plan.parts.length, media: plan.media?.kind });
+  return planResult(plan, messageIds);
+}
+
+/** The result of a plan whose every part went out. */
+export function planResult(plan: OutboundPlan, messageIds: string[]): SendImessageResult {
+  return { chunks: plan.parts.length, messageIds, target: plan.target, service: plan.service, region: plan.region, ...(plan.media ? { media: plan.media } : {}) };
 }

@@ -1,6 +1,7 @@
-// The inbound pipeline on its own (no supervisor): real `imsg rpc` (the simulator) for sends, a
-// real pairing store and agent, the fake model server. Covers what the channel tests do not reach
-// easily (the concurrency bound, store failures, send failures) and measures the per-message cost.
+// The inbound pipeline on its own (no supervisor): real `imsg rpc` (the simulator) behind the
+// account's sender, a real pairing store and agent, the fake model server. Covers what the channel
+// tests do not reach easily (the concurrency bound, store failures, send failures, the
+// interrupted-reply check) and measures the per-message cost.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -13,41 +14,16 @@ import type { ResolvedImessageAccount } from '../config/types';
 import { PairingStore } from '../pairing/store';
 import { createLogHub, type LogHub } from '../util/logger';
 import { AccessLog } from './access-log';
+import { ConcurrencyLimit } from '../util/serial-queue';
 import { CursorStore } from './cursor-store';
+import type { DeliveryContext } from './inbound-delivery';
 import { compileMentionMatcher } from './mention';
-import { sendImessage } from './outbound';
-import { ConcurrencyLimit, InboundPipeline, textFingerprint, type InboundPipelineOptions } from './pipeline';
+import { InboundPipeline, type InboundPipelineOptions } from './pipeline';
 import { ImsgRpcClient, ImsgRpcError } from './rpc-client';
-import type { DeliveryContext } from './supervisor';
+import { AccountSender, textFingerprint, type AccountSenderOptions } from './sender';
+import type { ImsgRpc } from './types';
 import { repoRoot, simImsg, tempDir, testAccount } from '../../test/support/imsg-fixtures';
 import type { ImsgMessage } from '../../contract/imsg';
-
-describe('ConcurrencyLimit', () => {
-  it('never runs more than max at once, queues the rest in order, and frees slots on errors', async () => {
-    const limit = new ConcurrencyLimit(3);
-    let running = 0;
-    let peak = 0;
-    const started: number[] = [];
-    const tasks = Array.from({ length: 20 }, (_, i) =>
-      limit.run(async () => {
-        started.push(i);
-        running += 1;
-        peak = Math.max(peak, running);
-        await new Promise((resolve) => setTimeout(resolve, 5 + (i % 3)));
-        running -= 1;
-        if (i % 4 === 0) throw new Error(`task ${i} failed`);
-        return i;
-      }),
-    );
-    const results = await Promise.allSettled(tasks);
-    expect(peak).toBe(3);
-    expect(started).toEqual(Array.from({ length: 20 }, (_, i) => i));
-    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(15);
-    expect(limit.running).toBe(0);
-    expect(limit.queued).toBe(0);
-    expect(() => new ConcurrencyLimit(0)).toThrow(/positive integer/);
-  });
-});
 
 let dir: string;
 let sim: SimDb;
@@ -90,7 +66,25 @@ function makeAgent(url = model.url): Agent {
   return agent;
 }
 
-function pipeline(overrides: Partial<InboundPipelineOptions> = {}): { pipeline: InboundPipeline; log: AccessLog; pairing: PairingStore } {
+/** The account's sender over the test's imsg client; a client that was stopped never comes back. */
+function sender(acct: ResolvedImessageAccount, overrides: Partial<AccountSenderOptions> = {}): AccountSender {
+  return new AccountSender({
+    account: () => acct,
+    rpc: client,
+    waitUntilListening: async () => client.running,
+    stateDir: join(dir, 'state'),
+    logger: hub.logger('imessage:default'),
+    ...overrides,
+  });
+}
+
+/** An rpc that passes every call to the test's client except those `intercept` answers (undefined: pass). */
+function interceptedRpc(intercept: (method: string) => Promise<never> | undefined): ImsgRpc {
+  return { call: (method, params, options) => intercept(method) ?? client.call(method, params, options) };
+}
+
+function pipeline(options: Partial<InboundPipelineOptions> & { senderOptions?: Partial<AccountSenderOptions> } = {}): { pipeline: InboundPipeline; log: AccessLog; pairing: PairingStore } {
+  const { senderOptions, ...overrides } = options;
   const log = new AccessLog();
   const pairing = overrides.pairing ?? new PairingStore({ stateDir: join(dir, 'state'), maxPending: 1000 });
   const acct = overrides.account ?? account();
@@ -102,7 +96,7 @@ function pipeline(overrides: Partial<InboundPipelineOptions> = {}): { pipeline: 
     logger: hub.logger('imessage:default'),
     mention: compileMentionMatcher({}),
     limit: new ConcurrencyLimit(32),
-    send: (target, text) => sendImessage(client, acct, { target, text, stateDir: join(dir, 'state') }),
+    sender: sender(acct, senderOptions),
     timezone: 'utc',
     ...overrides,
   });
@@ -177,19 +171,19 @@ describe('InboundPipeline', () => {
     });
     let sending = 0;
     let sendPeak = 0;
-    const acct = account();
-    const { pipeline: p, log } = pipeline({
-      account: acct,
-      send: async (target, text) => {
+    const counting: ImsgRpc = {
+      call: async (method, params, options) => {
+        if (method !== 'send') return client.call(method, params, options);
         sending += 1;
         sendPeak = Math.max(sendPeak, sending);
         try {
-          return await sendImessage(client, acct, { target, text, stateDir: join(dir, 'state') });
+          return await client.call(method, params, options);
         } finally {
           sending -= 1;
         }
       },
-    });
+    };
+    const { pipeline: p, log } = pipeline({ senderOptions: { rpc: counting } });
     const messages = Array.from({ length: 12 }, (_, i) => inbound(`+1555555${String(2000 + i)}`, `chat ${i}`));
     await Promise.all(messages.map((m) => p.handle(m)));
     expect(sendPeak).toBe(1);
@@ -203,7 +197,7 @@ describe('InboundPipeline', () => {
     /** A context as the supervisor builds it for a row the cursor store found uncertain. */
     const interrupted = (fingerprint: string): DeliveryContext & { started: string[] } => {
       const started: string[] = [];
-      return { rpc: client, interruptedSend: { fingerprint }, markSendStarted: (fp = '') => void started.push(fp), waitUntilListening: async () => true, started };
+      return { interruptedSend: { fingerprint }, markSendStarted: (fp = '') => void started.push(fp), started };
     };
 
     it('journals the start of each send with the fingerprint of the reply as it lands in the chat', async () => {
@@ -211,7 +205,7 @@ describe('InboundPipeline', () => {
       const { pipeline: p } = pipeline();
       const message = inbound(peer, 'hello');
       store.markStarted(message.id);
-      await p.handle(message, { rpc: client, markSendStarted: (fp) => store.markSendStarted(message.id, fp), waitUntilListening: async () => true });
+      await p.handle(message, { markSendStarted: (fp) => store.markSendStarted(message.id, fp) });
       // Killed before the row was marked done: the next load finds it uncertain.
       const reloaded = await CursorStore.open({ stateDir: join(dir, 'state'), accountId: 'default' });
       const [reply] = sim.sent();
@@ -227,8 +221,8 @@ describe('InboundPipeline', () => {
       const message = inbound(peer, 'second');
       // The previous run: the reply to `earlier` went out after `message` arrived, then the reply
       // to `message`, then it died.
-      await client.request('send', { chat_id: message.chat_id, text: 'answer to first' });
-      await client.request('send', { chat_id: message.chat_id, text: 'answer to second' });
+      await client.call('send', { chat_id: message.chat_id, text: 'answer to first' });
+      await client.call('send', { chat_id: message.chat_id, text: 'answer to second' });
       const context = interrupted(textFingerprint('answer to second'));
       await p.handle(message, context);
       expect(log.tail()[0]).toMatchObject({ messageId: message.id, decision: 'accepted', reason: 'already answered before restart' });
@@ -238,11 +232,23 @@ describe('InboundPipeline', () => {
       expect(earlier.id).toBeLessThan(message.id);
     });
 
+    it('finds its reply however many messages came into the chat after it (the history is read page by page, not a fixed window)', async () => {
+      const { pipeline: p, log } = pipeline();
+      const message = inbound(peer, 'asked just before the crash');
+      await client.call('send', { chat_id: message.chat_id, text: 'the reply that got out' });
+      // While the gateway was down the chat went on: more rows than one history page.
+      sim.injectMany(Array.from({ length: 150 }, (_, i) => ({ from: peer, text: `while down ${i}` })));
+      await p.handle(message, interrupted(textFingerprint('the reply that got out')));
+      expect(log.tail()[0]).toMatchObject({ messageId: message.id, reason: 'already answered before restart' });
+      expect(sim.sent()).toHaveLength(1);
+      expect(model.requests).toEqual([]);
+    });
+
     it('is answered when only an earlier message\'s reply landed after it (the send never reached imsg)', async () => {
       const { pipeline: p, log } = pipeline();
       inbound(peer, 'first');
       const message = inbound(peer, 'second');
-      await client.request('send', { chat_id: message.chat_id, text: 'answer to first' });
+      await client.call('send', { chat_id: message.chat_id, text: 'answer to first' });
       const context = interrupted(textFingerprint('answer to second'));
       await p.handle(message, context);
       expect(log.tail()[0]).toMatchObject({ messageId: message.id, reason: 'replied' });
@@ -251,15 +257,16 @@ describe('InboundPipeline', () => {
     });
 
     it('without a fingerprint, any outgoing row after it counts; the check failing means answering', async () => {
-      const { pipeline: p, log } = pipeline();
+      let historyFails = false;
+      const { pipeline: p, log } = pipeline({ senderOptions: { rpc: interceptedRpc((method) => (historyFails && method === 'messages.history' ? Promise.reject(new Error('imsg is restarting')) : undefined)) } });
       const message = inbound(peer, 'hi');
-      await client.request('send', { chat_id: message.chat_id, text: 'something' });
+      await client.call('send', { chat_id: message.chat_id, text: 'something' });
       await p.handle(message, interrupted(''));
       expect(log.tail()[0]).toMatchObject({ reason: 'already answered before restart' });
 
       const next = inbound(peer, 'again');
-      const failing: DeliveryContext = { ...interrupted(''), rpc: { request: () => Promise.reject(new Error('imsg is restarting')) } };
-      await p.handle(next, failing);
+      historyFails = true;
+      await p.handle(next, interrupted(''));
       expect(log.tail()[1]).toMatchObject({ messageId: next.id, reason: 'replied' });
       expect(hub.tail().some((r) => /could not check the chat \(imsg is restarting\)/.test(r.msg))).toBe(true);
     });
@@ -273,7 +280,7 @@ describe('InboundPipeline', () => {
       // The previous run: the reply's start journaled, then all its chunks landed.
       const whole = inbound(peer, 'tell me everything');
       const journaled: string[] = [];
-      await p.handle(whole, { rpc: client, markSendStarted: (fp = '') => void journaled.push(fp), waitUntilListening: async () => true });
+      await p.handle(whole, { markSendStarted: (fp = '') => void journaled.push(fp) });
       const chunks = sim.sent().map((row) => row.text);
       expect(chunks.length).toBeGreaterThan(2);
       expect(journaled).toEqual([textFingerprint(chunks.at(-1)!)]);
@@ -283,7 +290,7 @@ describe('InboundPipeline', () => {
       // The previous run died after the first chunk of this one's reply (the model gives the same
       // answer, so the same fingerprint): it is answered again, in full.
       const cut = inbound(peer, 'and again');
-      await client.request('send', { chat_id: cut.chat_id, text: chunks[0] });
+      await client.call('send', { chat_id: cut.chat_id, text: chunks[0]! });
       const before = sim.sent().length;
       await p.handle(cut, interrupted(journaled[0]!));
       expect(log.tail().at(-1)).toMatchObject({ messageId: cut.id, reason: 'replied' });
@@ -291,24 +298,23 @@ describe('InboundPipeline', () => {
     });
 
     it('imsg unreachable at the check (restarting): waits for the account to listen again, then looks', async () => {
-      const { pipeline: p, log } = pipeline();
-      const message = inbound(peer, 'while starting');
-      await client.request('send', { chat_id: message.chat_id, text: 'the reply that got out' });
       let listening = false;
       const calls: string[] = [];
-      const context: DeliveryContext = {
-        ...interrupted(textFingerprint('the reply that got out')),
-        rpc: {
-          request: (method, params) => {
+      const { pipeline: p, log } = pipeline({
+        senderOptions: {
+          rpc: interceptedRpc((method) => {
             calls.push(`${method}${listening ? '' : ' (down)'}`);
-            return listening ? client.request(method, params) : Promise.reject(new ImsgRpcError('iMessage account default is not connected (state: backing-off)', 'not-running', method));
+            return listening ? undefined : Promise.reject(new ImsgRpcError('iMessage account default is not connected (state: backing-off)', 'not-running', method));
+          }),
+          waitUntilListening: async () => {
+            listening = true;
+            return true;
           },
         },
-        waitUntilListening: async () => {
-          listening = true;
-          return true;
-        },
-      };
+      });
+      const message = inbound(peer, 'while starting');
+      await client.call('send', { chat_id: message.chat_id, text: 'the reply that got out' });
+      const context = interrupted(textFingerprint('the reply that got out'));
       await p.handle(message, context);
       expect(calls).toEqual(['messages.history (down)', 'messages.history']);
       expect(log.tail()[0]).toMatchObject({ messageId: message.id, reason: 'already answered before restart' });
@@ -316,21 +322,19 @@ describe('InboundPipeline', () => {
     });
 
     it('answers when the account does not come to listen in time (a lost reply is worse than a double)', async () => {
-      const { pipeline: p, log } = pipeline();
-      const message = inbound(peer, 'imsg never came back');
       let requests = 0;
-      const context: DeliveryContext = {
-        ...interrupted(''),
-        rpc: {
-          request: (method, params) => {
+      const { pipeline: p, log } = pipeline({
+        senderOptions: {
+          rpc: interceptedRpc((method) => {
             requests += 1;
             // The history check fails as "not connected"; the reply itself then goes through.
-            return method === 'messages.history' ? Promise.reject(new ImsgRpcError('not connected', 'not-running', method)) : client.request(method, params);
-          },
+            return method === 'messages.history' ? Promise.reject(new ImsgRpcError('not connected', 'not-running', method)) : undefined;
+          }),
+          waitUntilListening: async () => false,
         },
-        waitUntilListening: async () => false,
-      };
-      await p.handle(message, context);
+      });
+      const message = inbound(peer, 'imsg never came back');
+      await p.handle(message, interrupted(''));
       expect(requests).toBeGreaterThanOrEqual(1);
       expect(log.tail()[0]).toMatchObject({ messageId: message.id, reason: 'replied' });
       expect(hub.tail().some((r) => /could not check the chat \(not connected\)/.test(r.msg))).toBe(true);
@@ -371,9 +375,11 @@ describe('InboundPipeline', () => {
         `[pipeline cost] pairing reply p50 ${pairingCost.p50.toFixed(2)} ms p90 ${pairingCost.p90.toFixed(2)} ms, ${pairingCost.cpuMs.toFixed(2)} ms CPU/msg; ` +
           `agent reply (instant model) p50 ${replyCost.p50.toFixed(2)} ms p90 ${replyCost.p90.toFixed(2)} ms, ${replyCost.cpuMs.toFixed(2)} ms CPU/msg`,
       );
-      // Loose bounds (shared 2-core CI box); the figures above are what to read.
-      expect(pairingCost.p50).toBeLessThan(50);
-      expect(replyCost.p50).toBeLessThan(50);
+      // Loose bounds on this process's CPU time per message (a descheduled worker on a busy CI box
+      // costs wall time, not CPU time); the figures above are what to read, and `npm run bench`
+      // measures the goals.
+      expect(pairingCost.cpuMs).toBeLessThan(20);
+      expect(replyCost.cpuMs).toBeLessThan(20);
     } finally {
       child.stdin!.end();
       await new Promise((resolve) => child.once('exit', resolve));

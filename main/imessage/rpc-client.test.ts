@@ -126,13 +126,22 @@ describe('ImsgRpcClient (scripted fake imsg)', () => {
     expect(logText()).toMatch(/skipped an oversized stdout line/);
   });
 
-  it('skips a line that is not UTF-8', async () => {
+  it('reads a line that is not UTF-8 with replacement characters and delivers it (a stray byte must not cost the message)', async () => {
     const { client, notifications } = make();
     await client.start();
     const bad = Buffer.concat([Buffer.from('{"jsonrpc":"2.0","method":"message","params":{"text":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}}\n')]);
     await expect(client.request('sayHex', { hex: bad.toString('hex') })).resolves.toEqual({ ok: true });
-    expect(notifications).toHaveLength(0);
-    expect(logText()).toMatch(/not valid UTF-8/);
+    expect(notifications).toEqual([{ method: 'message', params: { text: '\ufffd(\ufffd' } }]);
+    expect(logText()).toMatch(/a stdout line was not valid UTF-8; read it with replacement characters/);
+  });
+
+  it('call(): checks the answer against the method table; entries that do not fit are left out, a wrong shape fails', async () => {
+    const good = make({}, { FAKE_CHATS_RESULT: JSON.stringify({ chats: [{ id: 3, name: 'Family', is_group: 'yes' }, { id: 'x' }, { name: 'no id' }] }) }).client;
+    await good.start();
+    expect(await good.call('chats.list', { limit: 5 })).toEqual({ chats: [{ id: 3, name: 'Family', is_group: undefined, identifier: undefined, guid: undefined, service: undefined, last_message_at: undefined, participants: undefined, contact_name: undefined }] });
+    const bad = make({}, { FAKE_CHATS_RESULT: JSON.stringify({ chats: 'none' }) }).client;
+    await bad.start();
+    await expect(bad.call('chats.list', { limit: 1 })).rejects.toMatchObject({ kind: 'bad-result', method: 'chats.list', message: expect.stringMatching(/^imsg answered chats\.list with an unexpected result \(chats: .*\): \{"chats":"none"\}$/) });
   });
 
   it('logs stderr lines and keeps them for classification', async () => {
@@ -208,7 +217,7 @@ describe('ImsgRpcClient against the imsg simulator', () => {
   it('spawns `imsg rpc --db <path>` and gets real answers', async () => {
     const { client } = simClient();
     await client.start();
-    const result = await client.request<{ chats: Array<{ identifier: string }> }>('chats.list', { limit: 5 });
+    const result = await client.call('chats.list', { limit: 5 });
     expect(result.chats.map((c) => c.identifier)).toEqual(['+15555550123']);
     await expect(client.request('no.such.method')).rejects.toMatchObject({ kind: 'rpc', code: -32601, data: 'no.such.method' });
   });
@@ -216,7 +225,7 @@ describe('ImsgRpcClient against the imsg simulator', () => {
   it('delivers watch notifications', async () => {
     const { client, notifications } = simClient();
     await client.start();
-    const { subscription } = await client.request<{ subscription: number }>('watch.subscribe', {});
+    const { subscription } = await client.call('watch.subscribe', {});
     const row = sim.inject({ from: '+15555550123', text: 'watch me' });
     const started = Date.now();
     while (notifications.length === 0 && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 20));
@@ -226,7 +235,8 @@ describe('ImsgRpcClient against the imsg simulator', () => {
   it('times out against a stalled imsg', async () => {
     const { client } = simClient({ IMSG_SIM_STALL_AFTER: '1' }, { requestTimeoutMs: 300 });
     await client.start();
-    await client.request('chats.list', { limit: 1 });
+    // The first answer waits for the simulator to start (slow on a busy machine): not the subject.
+    await client.request('chats.list', { limit: 1 }, { timeoutMs: 10_000 });
     await expect(client.request('chats.list', { limit: 1 })).rejects.toMatchObject({ kind: 'timeout', message: 'imsg rpc timeout (chats.list)' });
   });
 

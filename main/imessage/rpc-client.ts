@@ -5,7 +5,13 @@
 // Besides JSON, an old imsg writes plain text on stdout when it cannot start (pre-0.8.2 Full Disk
 // Access failures, §1.5). Such lines are logged, kept in a small tail, and checked against the
 // permission pattern, so the caller can tell "no Full Disk Access" from an ordinary crash.
+//
+// `call()` is the typed way in: the method table of contract/imsg.ts gives each method's params,
+// and its result schema checks every answer here, in one place; an answer that does not fit fails
+// the call as `bad-result`. `request()` is the untyped transport underneath (tests drive fake
+// methods with it).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { imsgResultSchemas, type ImsgMethod, type ImsgParams, type ImsgResult } from '../../contract/imsg';
 import type { Logger } from '../util/logger';
 import { silentLogger } from '../util/logger';
 import { LineSplitter, DEFAULT_MAX_LINE_BYTES } from './line-splitter';
@@ -21,11 +27,12 @@ export const PERMISSION_TEXT_PATTERN = /permission\s+error|authorization\s+denie
 
 /** How many non-JSON stdout lines and stderr lines are kept for diagnosis. */
 const TAIL_LINES = 40;
-/** Past this many unparseable lines per process, further ones are logged at debug level only. */
+/** Past this many unparseable (or repaired) lines per process, further ones are logged at debug level only. */
 const LOUD_PARSE_FAILURES = 20;
 const LOG_LINE_PREVIEW = 300;
 
-export type ImsgRpcErrorKind = 'rpc' | 'timeout' | 'exited' | 'not-running' | 'write-failed';
+/** `bad-result`: imsg answered, but not in the shape the method table expects. */
+export type ImsgRpcErrorKind = 'rpc' | 'timeout' | 'exited' | 'not-running' | 'write-failed' | 'bad-result';
 
 /** Every way a request can fail. `kind` says which; `code`/`data` are set for `rpc` errors. */
 export class ImsgRpcError extends Error {
@@ -120,6 +127,7 @@ export class ImsgRpcClient implements ImsgRpc {
   private stopping = false;
   private answered = false;
   private parseFailures = 0;
+  private repairedLines = 0;
   private readonly stdoutText: string[] = [];
   private readonly stderrText: string[] = [];
   private readonly permissionLines: string[] = [];
@@ -165,9 +173,11 @@ export class ImsgRpcClient implements ImsgRpc {
 
     const stdout = new LineSplitter(
       {
-        line: (text) => this.onStdoutLine(text),
-        skipped: (reason, bytes) =>
-          this.log.warn(reason === 'oversized' ? `imsg rpc: skipped an oversized stdout line (${bytes} bytes)` : `imsg rpc: skipped a stdout line that is not valid UTF-8 (${bytes} bytes)`),
+        line: (text, repaired) => {
+          if (repaired) this.onRepairedLine(text);
+          this.onStdoutLine(text);
+        },
+        skipped: (_reason, bytes) => this.log.warn(`imsg rpc: skipped an oversized stdout line (${bytes} bytes)`),
       },
       { maxLineBytes: this.options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES },
     );
@@ -220,7 +230,14 @@ export class ImsgRpcClient implements ImsgRpc {
     });
   }
 
-  request<T = unknown>(method: string, params: Record<string, unknown> = {}, options: { timeoutMs?: number } = {}): Promise<T> {
+  /** A typed request: `params` per the method table, the answer checked by its result schema. */
+  async call<M extends ImsgMethod>(method: M, params: ImsgParams<M>, options: { timeoutMs?: number } = {}): Promise<ImsgResult<M>> {
+    const raw = await this.request(method, params, options);
+    return checkResult(method, raw);
+  }
+
+  /** An untyped request: resolves with whatever imsg answered. */
+  request(method: string, params: object = {}, options: { timeoutMs?: number } = {}): Promise<unknown> {
     const child = this.child;
     if (!child || this.exitInfo || this.stopping) {
       const why = this.exitInfo ? this.exitInfo.description : this.stopping ? 'imsg rpc is stopping' : 'imsg rpc is not running';
@@ -229,11 +246,11 @@ export class ImsgRpcClient implements ImsgRpc {
     const id = this.nextId++;
     const timeoutMs = options.timeoutMs ?? (method.startsWith('send') ? (this.options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS) : (this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS));
     const line = `${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
         if (this.pending.delete(id)) reject(new ImsgRpcError(`imsg rpc timeout (${method})`, 'timeout', method));
       }, timeoutMs);
-      this.pending.set(id, { method, resolve: resolve as (value: unknown) => void, reject, timer });
+      this.pending.set(id, { method, resolve, reject, timer });
       child.stdin.write(line, (error) => {
         if (!error) return;
         // The child is gone (or going): leave the request pending so the exit handler rejects it
@@ -297,6 +314,14 @@ export class ImsgRpcClient implements ImsgRpc {
     }
     if (text.trim() === '') return;
     this.onUnparsed(text, first !== 0x7b);
+  }
+
+  /** A line with invalid UTF-8: decoded with U+FFFD and handled like any other (see line-splitter.ts). */
+  private onRepairedLine(text: string): void {
+    this.repairedLines += 1;
+    const message = `imsg rpc: a stdout line was not valid UTF-8; read it with replacement characters: ${preview(text)}`;
+    if (this.repairedLines <= LOUD_PARSE_FAILURES) this.log.warn(message);
+    else this.log.debug(message);
   }
 
   private onUnparsed(text: string, checkPermission: boolean): void {
@@ -372,6 +397,15 @@ export class ImsgRpcClient implements ImsgRpc {
       entry.reject(new ImsgRpcError(message, kind, entry.method));
     }
   }
+}
+
+/** Applies the method's result schema: the one place imsg's answers are checked. */
+export function checkResult<M extends ImsgMethod>(method: M, raw: unknown): ImsgResult<M> {
+  const parsed = imsgResultSchemas[method].safeParse(raw);
+  if (parsed.success) return parsed.data as ImsgResult<M>;
+  const issue = parsed.error.issues[0];
+  const where = issue && issue.path.length > 0 ? ` (${issue.path.join('.')}: ${issue.message})` : issue ? ` (${issue.message})` : '';
+  throw new ImsgRpcError(`imsg answered ${method} with an unexpected result${where}: ${JSON.stringify(raw)?.slice(0, 200)}`, 'bad-result', method);
 }
 
 /** `"<message>: code=<n> <data>"` (the wording users see in logs, spec imessage-channel §1 row 1). */

@@ -8,21 +8,30 @@
 // Transient failures (the child exits, a liveness request times out, repeated watch errors) restart
 // it with exponential backoff and jitter; the backoff resets after a healthy period. Fatal ones
 // never loop: the account waits in failed-fatal with the fix until retry(), updateAccount() or a
-// new start(). Messages are resumed from the cursor store's watermark with `since_rowid`, and
-// deduplicated by guid (bounded LRU) and by the cursor, so a restart neither loses nor repeats one.
-// Before any message was ever seen, the first subscription sets the watermark to the newest row in
-// chat.db, so even a restart before the first message resumes instead of going live again.
+// new start(). Each attempt (one imsg process) subscribes from the cursor store's watermark
+// (watch.ts), and messages are deduplicated by guid and by the cursor (inbound-delivery.ts), so a
+// restart neither loses nor repeats one.
+//
+// Parts: this file is the state machine (start/stop/retry/update, one attempt, failures and
+// backoff, liveness, health); watch.ts is an attempt's subscription; inbound-delivery.ts hands
+// messages to the pipeline.
+//
+// Events (the one emitter, contract/emitter.ts): `state` when the state or the last error changes,
+// at once; `activity` for a message in or out, often (a burst is thousands): whoever shows health
+// coalesces those (channel.ts).
 import type { AccountHealth, ChannelError, ChannelState, ProbeResult } from '../../contract/gateway-api';
+import { Emitter } from '../../contract/emitter';
+import type { ImsgMethod, ImsgParams, ImsgResult } from '../../contract/imsg';
 import type { ResolvedImessageAccount } from '../config/types';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../util/backoff';
 import type { Logger } from '../util/logger';
 import { forgetCliCheck, readCliCheck, writeCliCheck } from './cli-check-cache';
 import { CursorStore } from './cursor-store';
-import { parseMessageNotification, parseWatchError } from './imsg-message';
-import { classifyExit, classifyRequestError, DEFAULT_PROBE_TIMEOUT_MS, fullDiskAccessFix, probeAndConnect, type ImsgFailure } from './probe';
-import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SEND_TIMEOUT_MS, DEFAULT_STOP_GRACE_MS, ImsgRpcError, PERMISSION_TEXT_PATTERN, type ImsgExitInfo, type ImsgNotification, type ImsgRpcClient } from './rpc-client';
-import type { ImsgMessage } from '../../contract/imsg';
+import { InboundDelivery, type MessageHandler } from './inbound-delivery';
+import { classifyExit, classifyRequestError, DEFAULT_PROBE_TIMEOUT_MS, probeAndConnect, type ImsgFailure } from './probe';
+import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SEND_TIMEOUT_MS, DEFAULT_STOP_GRACE_MS, ImsgRpcError, type ImsgExitInfo, type ImsgRpcClient } from './rpc-client';
 import type { ImsgRpc } from './types';
+import { AttemptWatch, formatDelay, WatchErrorWindow } from './watch';
 
 export interface SupervisorTimings {
   /** Bound for each probe step before a (re)start. */
@@ -39,8 +48,6 @@ export interface SupervisorTimings {
   stopGraceMs: number;
   /** stop(): how long to wait for handlers still running before closing the cursor. */
   drainTimeoutMs: number;
-  /** Activity-only health changes (new message, send) are pushed at most this often. */
-  healthThrottleMs: number;
 }
 
 export const DEFAULT_SUPERVISOR_TIMINGS: SupervisorTimings = {
@@ -55,7 +62,6 @@ export const DEFAULT_SUPERVISOR_TIMINGS: SupervisorTimings = {
   healthyResetMs: 10_000,
   stopGraceMs: DEFAULT_STOP_GRACE_MS,
   drainTimeoutMs: 5000,
-  healthThrottleMs: 1000,
 };
 
 /** The AccountHealth fields the supervisor owns (the gateway adds name, enabled, warnings, …). */
@@ -65,25 +71,17 @@ export type SupervisorHealth = Pick<
 > & {
   /** Messages handed to the handler and not settled yet. */
   inFlight: number;
+  /** While backing off: the delay chosen before the next attempt (retryAt is when it ends). */
+  retryDelayMs: number | null;
 };
 
-/** What the handler may need about the delivered row beyond the message itself. */
-export interface DeliveryContext {
-  /** The account's requests (the live imsg process). */
-  rpc: ImsgRpc;
-  /**
-   * Set when a previous run journaled that it started sending this row's reply and died before
-   * finishing the row: the reply may already be in the chat. The fingerprint it journaled
-   * ('' if none) identifies that reply.
-   */
-  interruptedSend?: { fingerprint: string };
-  /** Journals (synchronously) that this row's reply is being handed to imsg now. */
-  markSendStarted(fingerprint?: string): void;
-  /** Resolves true once the account listens (at once if it does); false if not by `deadline`. */
-  waitUntilListening(deadline: number): Promise<boolean>;
+/** What the supervisor tells its listeners. */
+export interface SupervisorEvents {
+  /** The state or the last error changed: worth showing at once. */
+  state: SupervisorHealth;
+  /** Only activity changed (a message handed over or settled, a message sent): frequent. */
+  activity: void;
 }
-
-export type MessageHandler = (message: ImsgMessage, context: DeliveryContext) => Promise<void>;
 
 export interface AccountSupervisorOptions {
   account: ResolvedImessageAccount;
@@ -100,39 +98,17 @@ export interface AccountSupervisorOptions {
   dedupeSize?: number;
 }
 
-/** How many chats, and messages per chat, newestRowid() looks at. */
-const NEWEST_CHATS = 3;
-const NEWEST_MESSAGES_PER_CHAT = 5;
-
-/** Watch `error` notifications tolerated (each answered by a resubscribe) per minute before a restart. */
-const WATCH_ERRORS_PER_MINUTE = 3;
-
-/** Insertion-ordered set that forgets its oldest keys beyond `limit`. */
-class RecentKeys {
-  private readonly keys = new Set<string>();
-  constructor(private readonly limit: number) {}
-  has(key: string): boolean {
-    return this.keys.has(key);
-  }
-  add(key: string): void {
-    this.keys.add(key);
-    if (this.keys.size > this.limit) {
-      const oldest = this.keys.values().next().value as string;
-      this.keys.delete(oldest);
-    }
-  }
-}
-
-/** Identifies one attempt (one imsg process); events from older attempts are ignored. */
+/** One attempt (one imsg process); events from older attempts are ignored. */
 interface Attempt {
   readonly epoch: number;
+  /** Its subscription, once the process passed the probe. */
+  watch?: AttemptWatch;
 }
 
 export class AccountSupervisor {
   private account: ResolvedImessageAccount;
   private readonly stateDir: string;
   private readonly log: Logger;
-  private readonly handler: MessageHandler;
   private readonly timings: SupervisorTimings;
   private readonly env: NodeJS.ProcessEnv | undefined;
   private readonly random: () => number;
@@ -141,10 +117,10 @@ export class AccountSupervisor {
   private since = new Date().toISOString();
   private restarts = 0;
   private retryAt: number | null = null;
+  private retryDelayMs: number | null = null;
   private lastError: ChannelError | null = null;
   private lastProbe: ProbeResult | null = null;
   private imsgVersion: string | null = null;
-  private lastInboundAt: string | null = null;
   private lastOutboundAt: string | null = null;
   /** Watermark kept for health while the cursor store is closed (stopped). */
   private lastRowid: number | null = null;
@@ -155,18 +131,17 @@ export class AccountSupervisor {
   private epoch = 0;
   private current: Attempt | undefined;
   private client: ImsgRpcClient | undefined;
-  private subscriptionId: number | undefined;
-  private readonly retiredSubscriptions = new Set<number>();
   private cursor: CursorStore | undefined;
-  private readonly recent: RecentKeys;
-  private readonly running = new Set<Promise<void>>();
+  private readonly delivery: InboundDelivery;
   /** `--version`/`rpc --help` already passed for this binary: restarts skip them. */
   private cliChecked: { imsgVersion?: string } | undefined;
   /** `cliChecked` came from the cache of an earlier run and has not been proven by this run yet. */
   private cliCheckedFromCache = false;
+  /** Remembering passed checks for the next start (not awaited by the attempt; stop() waits for it). */
+  private cliCheckWrite: Promise<void> | undefined;
   /** Consecutive failures: the backoff step. */
   private failures = 0;
-  private watchErrorTimes: number[] = [];
+  private readonly watchErrors = new WatchErrorWindow();
   private attemptDone: Promise<void> | undefined;
   private clientStopping: Promise<unknown> | undefined;
   private livenessBusy = false;
@@ -174,9 +149,7 @@ export class AccountSupervisor {
   private restartTimer: NodeJS.Timeout | undefined;
   private livenessTimer: NodeJS.Timeout | undefined;
   private healthyTimer: NodeJS.Timeout | undefined;
-  private resubscribeTimer: NodeJS.Timeout | undefined;
-  private healthTimer: NodeJS.Timeout | undefined;
-  private readonly listeners = new Set<(health: SupervisorHealth) => void>();
+  private readonly events: Emitter<SupervisorEvents>;
 
   /**
    * Outbound requests go to the live process, from the moment it passed its checks: while
@@ -185,11 +158,11 @@ export class AccountSupervisor {
    * while no process is up.
    */
   readonly rpc: ImsgRpc = {
-    request: <T = unknown>(method: string, params?: Record<string, unknown>, options?: { timeoutMs?: number }): Promise<T> => {
+    call: <M extends ImsgMethod>(method: M, params: ImsgParams<M>, options?: { timeoutMs?: number }): Promise<ImsgResult<M>> => {
       const client = this.client;
       const attempt = this.current;
       if ((this.state !== 'listening' && this.state !== 'starting') || !client) return Promise.reject(new ImsgRpcError(this.notConnectedMessage(), 'not-running', method));
-      return client.request<T>(method, params, options).catch((error: unknown) => {
+      return client.call(method, params, options).catch((error: unknown) => {
         // imsg answers one request at a time, so a request that times out means imsg is stuck
         // (the liveness check stands aside while requests are pending): restart it.
         // (No attempt while stop() drains: then the timeout only fails this request.)
@@ -205,11 +178,18 @@ export class AccountSupervisor {
     this.account = options.account;
     this.stateDir = options.stateDir;
     this.log = options.logger;
-    this.handler = options.handler;
     this.timings = { ...DEFAULT_SUPERVISOR_TIMINGS, ...options.timings };
     this.env = options.env;
     this.random = options.random ?? Math.random;
-    this.recent = new RecentKeys(options.dedupeSize ?? 5000);
+    this.events = new Emitter<SupervisorEvents>((error, event) => this.log.error(`health listener (${String(event)}) threw`, { error: String(error) }));
+    this.delivery = new InboundDelivery({
+      handler: options.handler,
+      logger: this.log,
+      accountId: this.account.accountId,
+      cursor: () => this.cursor,
+      onActivity: () => this.events.emit('activity', undefined),
+      ...(options.dedupeSize !== undefined ? { dedupeSize: options.dedupeSize } : {}),
+    });
   }
 
   get accountId(): string {
@@ -224,39 +204,48 @@ export class AccountSupervisor {
       pid: this.client?.pid ?? null,
       restarts: this.restarts,
       retryAt: this.retryAt === null ? null : new Date(this.retryAt).toISOString(),
+      retryDelayMs: this.retryDelayMs,
       lastError: this.lastError,
       lastProbe: this.lastProbe,
       imsgVersion: this.imsgVersion,
-      lastInboundAt: this.lastInboundAt,
+      lastInboundAt: this.delivery.lastInboundAt,
       lastOutboundAt: this.lastOutboundAt,
       lastRowid: this.cursor?.watermark ?? this.lastRowid,
       cliPath: this.account.cliPath,
       dbPath: this.account.dbPath ?? null,
-      inFlight: this.running.size,
+      inFlight: this.delivery.inFlight,
     };
   }
 
-  /** Subscribes to health changes; returns the unsubscribe function. */
-  onHealthChange(listener: (health: SupervisorHealth) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /** Subscribes to `state` or `activity` events; returns the unsubscribe function. */
+  on<E extends keyof SupervisorEvents>(event: E, listener: (payload: SupervisorEvents[E]) => void): () => void {
+    return this.events.on(event, listener);
   }
 
-  /** Resolves with the first health snapshot (current or future) that satisfies `predicate`. */
-  waitFor(predicate: (health: SupervisorHealth) => boolean, timeoutMs = 30_000): Promise<SupervisorHealth> {
+  /**
+   * Resolves with the first health snapshot (current or future) that satisfies `predicate`.
+   * `activity` events are watched too unless `statesOnly` (cheaper, for waits on the state).
+   */
+  waitFor(predicate: (health: SupervisorHealth) => boolean, timeoutMs = 30_000, statesOnly = false): Promise<SupervisorHealth> {
     const now = this.health();
     if (predicate(now)) return Promise.resolve(now);
     return new Promise((resolve, reject) => {
+      const offs: Array<() => void> = [];
+      const done = () => {
+        clearTimeout(timer);
+        for (const off of offs) off();
+      };
       const timer = setTimeout(() => {
-        off();
+        done();
         reject(new Error(`iMessage ${this.accountId}: timed out after ${timeoutMs} ms waiting for a health change (state: ${this.state})`));
       }, timeoutMs);
-      const off = this.onHealthChange((health) => {
+      const check = (health: SupervisorHealth) => {
         if (!predicate(health)) return;
-        clearTimeout(timer);
-        off();
+        done();
         resolve(health);
-      });
+      };
+      offs.push(this.events.on('state', check));
+      if (!statesOnly) offs.push(this.events.on('activity', () => check(this.health())));
     });
   }
 
@@ -267,7 +256,7 @@ export class AccountSupervisor {
   async waitUntilListening(deadline: number): Promise<boolean> {
     const settled = (state: ChannelState): boolean => state === 'listening' || state === 'stopped' || state === 'failed-fatal';
     try {
-      const health = await this.waitFor((h) => settled(h.state), Math.max(0, deadline - Date.now()));
+      const health = await this.waitFor((h) => settled(h.state), Math.max(0, deadline - Date.now()), true);
       return health.state === 'listening';
     } catch {
       return false;
@@ -321,27 +310,28 @@ export class AccountSupervisor {
     const wasActive = this.active;
     this.active = false;
     this.epoch += 1;
+    const subscription = this.current?.watch?.end();
     this.current = undefined;
     this.clearTimers();
     const client = this.client;
-    const subscription = this.subscriptionId;
-    this.subscriptionId = undefined;
     if (client && subscription !== undefined) {
-      await client.request('watch.unsubscribe', { subscription }, { timeoutMs: 1000 }).catch(() => undefined);
+      await client.call('watch.unsubscribe', { subscription }, { timeoutMs: 1000 }).catch(() => undefined);
     }
     // Messages being handled finish while imsg still runs, so their replies can still be sent
     // (new notifications are ignored: `current` is cleared). Then imsg is stopped.
-    await this.drain();
+    await this.delivery.drain(this.timings.drainTimeoutMs);
     this.client = undefined;
     await client?.stop({ graceMs: this.timings.stopGraceMs });
     await this.clientStopping;
     await this.attemptDone;
+    await this.cliCheckWrite;
     if (this.cursor) {
       this.lastRowid = this.cursor.watermark;
       await this.cursor.close();
     }
     this.cursor = undefined;
     this.retryAt = null;
+    this.retryDelayMs = null;
     if (wasActive) this.log.info(`iMessage ${this.accountId}: stopped`);
     this.setState('stopped');
   }
@@ -355,6 +345,7 @@ export class AccountSupervisor {
     this.failures = 0;
     this.cliChecked = undefined;
     this.retryAt = null;
+    this.retryDelayMs = null;
     this.attemptDone = this.runAttempt(epoch);
     return this.attemptDone;
   }
@@ -377,7 +368,7 @@ export class AccountSupervisor {
       previous.enabled !== next.enabled ||
       previous.configured !== next.configured;
     if (!transportChanged && (this.state === 'listening' || !this.active)) {
-      this.emitHealth();
+      this.emitState();
       return false;
     }
     const wasActive = this.active;
@@ -388,10 +379,10 @@ export class AccountSupervisor {
     return wasActive;
   }
 
-  /** The pipeline sent something through `rpc`: shown as lastOutboundAt. */
+  /** A message went out through `rpc` (the sender reports it): shown as lastOutboundAt. */
   recordOutbound(): void {
     this.lastOutboundAt = new Date().toISOString();
-    this.touchHealth();
+    this.events.emit('activity', undefined);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -402,6 +393,7 @@ export class AccountSupervisor {
     const attempt: Attempt = { epoch };
     this.current = attempt;
     this.retryAt = null;
+    this.retryDelayMs = null;
     this.setState('probing');
     await this.clientStopping;
     const { cliPath, dbPath } = this.account;
@@ -417,7 +409,9 @@ export class AccountSupervisor {
         client: {
           requestTimeoutMs: this.timings.requestTimeoutMs,
           sendTimeoutMs: this.timings.sendTimeoutMs,
-          onNotification: (notification) => this.onNotification(attempt, notification),
+          onNotification: (notification) => {
+            if (this.current === attempt) attempt.watch?.onNotification(notification);
+          },
           onExit: (info) => this.onClientExit(attempt, info),
         },
       });
@@ -439,18 +433,16 @@ export class AccountSupervisor {
     if (!this.cliChecked) {
       // Full checks passed: remember them for the next start of the gateway.
       const check = this.imsgVersion ? { imsgVersion: this.imsgVersion } : {};
-      writeCliCheck(this.stateDir, this.accountId, cliPath, check, this.env ?? process.env).catch((error: unknown) =>
+      this.cliCheckWrite = writeCliCheck(this.stateDir, this.accountId, cliPath, check, this.env ?? process.env).catch((error: unknown) =>
         this.log.debug('could not remember the imsg checks', { error: (error as Error).message }),
       );
     }
     this.cliChecked = this.imsgVersion ? { imsgVersion: this.imsgVersion } : {};
     this.cliCheckedFromCache = false;
     this.client = client;
-    // Subscription ids restart at 1 in every imsg process: retired ids only mean something for
-    // the process that issued them.
-    this.retiredSubscriptions.clear();
+    attempt.watch = this.watchFor(attempt, client);
     this.setState('starting');
-    if (!(await this.subscribe(attempt, client))) return;
+    if (!(await attempt.watch.subscribe())) return;
     this.setState('listening');
     this.log.info(`iMessage ${this.accountId}: enabled, configured, rpc listening`, { pid: client.pid, imsgVersion: this.imsgVersion, sinceRowid: this.cursor?.watermark ?? null });
     this.livenessTimer = setInterval(() => this.checkLiveness(attempt), this.timings.livenessIntervalMs);
@@ -459,166 +451,26 @@ export class AccountSupervisor {
     }, this.timings.healthyResetMs);
   }
 
-  /** `watch.subscribe` from the watermark. Returns false (after handling the failure) if it failed. */
-  private async subscribe(attempt: Attempt, client: ImsgRpcClient): Promise<boolean> {
-    const params: Record<string, unknown> = { attachments: this.account.includeAttachments };
-    if (this.cursor && this.cursor.watermark === null) {
-      const newest = await this.newestRowid(client);
-      if (this.current !== attempt) return false;
-      if (newest !== undefined) this.cursor.establishBase(newest);
-    }
-    const watermark = this.cursor?.watermark ?? null;
-    // since_rowid 0 means "live only" to imsg; -1 means "everything", which is what a watermark
-    // of 0 (nothing done, all rows new) asks for.
-    if (watermark !== null) params.since_rowid = watermark === 0 ? -1 : watermark;
-    try {
-      const result = await client.request<{ subscription?: unknown }>('watch.subscribe', params);
-      const id = result?.subscription;
-      if (typeof id !== 'number' || !Number.isSafeInteger(id)) throw new Error(`watch.subscribe answered without a subscription id: ${JSON.stringify(result)?.slice(0, 200)}`);
-      if (this.current !== attempt) return false;
-      this.subscriptionId = id;
-      return true;
-    } catch (error) {
-      if (this.current !== attempt) return false;
-      const failure = error instanceof ImsgRpcError && error.kind === 'exited' ? classifyExit(await client.waitForExit(), this.failureContext()) : classifyRequestError(error, this.failureContext());
-      this.fail(attempt, { ...failure, message: `watch.subscribe failed: ${failure.message}` });
-      return false;
-    }
-  }
-
-  /**
-   * The newest row in chat.db, read once per account (while there is no watermark yet), so that
-   * the first subscription starts from a resume point instead of "live": without one, a restart
-   * before the first message would subscribe live again and miss rows that came in meanwhile.
-   * imsg has no "max rowid" call; the newest messages of the most recently active chats are the
-   * newest rows (a few of each, since history is ordered by date and rowids by arrival). Tapback
-   * rows are not listed, but watch does not emit them either. undefined = could not tell (the
-   * subscription then starts live, as before).
-   */
-  private async newestRowid(client: ImsgRpcClient): Promise<number | undefined> {
-    try {
-      const { chats } = await client.request<{ chats?: unknown }>('chats.list', { limit: NEWEST_CHATS });
-      if (!Array.isArray(chats)) throw new Error(`chats.list answered without a chats list`);
-      let newest = 0;
-      for (const chat of chats) {
-        const chatId = (chat as { id?: unknown } | null)?.id;
-        if (typeof chatId !== 'number' || !Number.isSafeInteger(chatId)) continue;
-        const { messages } = await client.request<{ messages?: unknown }>('messages.history', { chat_id: chatId, limit: NEWEST_MESSAGES_PER_CHAT });
-        if (!Array.isArray(messages)) continue;
-        for (const message of messages) {
-          const id = (message as { id?: unknown } | null)?.id;
-          if (typeof id === 'number' && Number.isSafeInteger(id) && id > newest) newest = id;
-        }
-      }
-      return newest;
-    } catch (error) {
-      this.log.warn(`iMessage ${this.accountId}: could not read the newest message to set a resume point; subscribing to new messages only`, { error: (error as Error).message });
-      return undefined;
-    }
-  }
-
-  private onNotification(attempt: Attempt, notification: ImsgNotification): void {
-    if (this.current !== attempt) return;
-    if (notification.method === 'message') this.onMessage(notification.params);
-    else if (notification.method === 'error') this.onWatchError(attempt, notification.params);
-    else this.log.debug('imsg: ignoring notification', { method: notification.method });
-  }
-
-  private onMessage(params: unknown): void {
-    const parsed = parseMessageNotification(params);
-    if (!parsed.ok) {
-      this.log.warn(`iMessage ${this.accountId}: skipped an invalid message from imsg: ${parsed.reason}`);
-      return;
-    }
-    const { subscription, message } = parsed.value;
-    if (parsed.dropped.length > 0) this.log.debug('imsg: message fields of the wrong type were dropped', { rowid: message.id, fields: parsed.dropped });
-    // Notifications may arrive before the subscribe answer (spec §1.4), so an id not seen yet is
-    // fine; only ids we already gave up on are ignored. Duplicates are caught below either way.
-    if (subscription !== undefined && this.retiredSubscriptions.has(subscription)) return;
-    this.deliver(message);
-  }
-
-  private deliver(message: ImsgMessage): void {
-    const cursor = this.cursor;
-    if (!cursor) return;
-    const key = message.guid !== '' ? message.guid : `rowid:${message.id}`;
-    if (cursor.isDone(message.id) || cursor.isInFlight(message.id) || this.recent.has(key)) {
-      this.log.debug('imsg: duplicate message skipped', { rowid: message.id, chatId: message.chat_id });
-      return;
-    }
-    this.recent.add(key);
-    cursor.markStarted(message.id);
-    if (!message.is_from_me) this.lastInboundAt = new Date().toISOString();
-
-    const fingerprint = cursor.uncertainFingerprint(message.id);
-    const context: DeliveryContext = {
-      rpc: this.rpc,
-      ...(fingerprint !== undefined ? { interruptedSend: { fingerprint } } : {}),
-      // The store open now (it may have been reopened by a restart) records it.
-      markSendStarted: (fp) => this.cursor?.markSendStarted(message.id, fp),
-      waitUntilListening: (deadline) => this.waitUntilListening(deadline),
-    };
-    let pending: Promise<void>;
-    try {
-      pending = Promise.resolve(this.handler(message, context));
-    } catch (error) {
-      pending = Promise.reject(error);
-    }
-    const settled: Promise<void> = pending
-      .catch((error: unknown) => {
-        this.log.error(`iMessage ${this.accountId}: handling message ${message.id} failed`, { rowid: message.id, chatId: message.chat_id, error: error instanceof Error ? error.message : String(error) });
-      })
-      .finally(() => {
-        // The store open now (it may have been reopened by a restart) records it.
-        this.cursor?.markDone(message.id);
-        this.running.delete(settled);
-        this.touchHealth();
-      });
-    this.running.add(settled);
-    this.touchHealth();
-  }
-
-  private onWatchError(attempt: Attempt, params: unknown): void {
-    const { subscription, message } = parseWatchError(params);
-    if (subscription !== undefined && this.retiredSubscriptions.has(subscription)) return;
-    this.log.warn(`iMessage ${this.accountId}: imsg watch error: ${message}`, { subscription });
-    if (PERMISSION_TEXT_PATTERN.test(message)) {
-      // Full Disk Access revoked while running (spec §1.5): a restart cannot fix it.
-      this.fail(attempt, { check: 'database', message: `imsg lost access to the Messages database: ${message}`, fix: fullDiskAccessFix(this.failureContext()), fatal: true });
-      return;
-    }
-    const now = Date.now();
-    this.watchErrorTimes = this.watchErrorTimes.filter((t) => now - t < 60_000);
-    this.watchErrorTimes.push(now);
-    if (this.watchErrorTimes.length > WATCH_ERRORS_PER_MINUTE) {
-      this.watchErrorTimes = [];
-      this.fail(attempt, { check: 'rpc-answers', message: `imsg watch failed repeatedly: ${message}`, fatal: false });
-      return;
-    }
-    // The subscription is over (imsg sends one error, then silence): subscribe again from the
-    // watermark after a short backoff (a locked database needs a moment); rows already handled
-    // or in progress are skipped by the dedupe.
-    const client = this.client;
-    if (!client || this.current !== attempt) return;
-    const old = this.subscriptionId;
-    if (old !== undefined) {
-      this.retiredSubscriptions.add(old);
-      this.subscriptionId = undefined;
-      void client.request('watch.unsubscribe', { subscription: old }).catch(() => undefined);
-    }
-    const delay = backoffDelay(this.watchErrorTimes.length - 1, this.timings.backoff, this.random);
-    this.lastError = { message: `imsg watch error (resubscribing in ${formatSeconds(delay)}): ${message}`, fatal: false, at: new Date().toISOString() };
-    this.emitHealth();
-    if (this.resubscribeTimer) clearTimeout(this.resubscribeTimer);
-    this.resubscribeTimer = setTimeout(() => {
-      this.resubscribeTimer = undefined;
-      if (this.current !== attempt) return;
-      void this.subscribe(attempt, client).then((ok) => {
-        if (!ok) return;
-        this.log.info(`iMessage ${this.accountId}: resubscribed after a watch error`, { sinceRowid: this.cursor?.watermark ?? null });
-        this.emitHealth();
-      });
-    }, delay);
+  private watchFor(attempt: Attempt, client: ImsgRpcClient): AttemptWatch {
+    return new AttemptWatch({
+      accountId: this.accountId,
+      logger: this.log,
+      client,
+      cursor: () => this.cursor,
+      includeAttachments: this.account.includeAttachments,
+      backoff: this.timings.backoff,
+      random: this.random,
+      errors: this.watchErrors,
+      isCurrent: () => this.current === attempt,
+      deliver: (message) => this.delivery.deliver(message),
+      fail: (failure) => this.fail(attempt, failure),
+      onError: (error) => {
+        this.lastError = error;
+        this.emitState();
+      },
+      onResubscribed: () => this.emitState(),
+      failureContext: () => this.failureContext(),
+    });
   }
 
   private onClientExit(attempt: Attempt, info: ImsgExitInfo): void {
@@ -636,7 +488,7 @@ export class AccountSupervisor {
     this.livenessBusy = true;
     const timeoutMs = this.timings.livenessTimeoutMs;
     client
-      .request('chats.list', { limit: 1 }, { timeoutMs })
+      .call('chats.list', { limit: 1 }, { timeoutMs })
       .catch((error: unknown) => {
         if (this.current !== attempt) return;
         // (No attempt while stop() drains: then the timeout only fails this request.)
@@ -662,10 +514,10 @@ export class AccountSupervisor {
   private fail(attempt: Attempt, failure: ImsgFailure): void {
     if (this.current !== attempt) return;
     this.current = undefined;
+    attempt.watch?.end();
     this.clearTimers();
     const client = this.client;
     this.client = undefined;
-    this.subscriptionId = undefined;
     if (client) this.clientStopping = client.stop({ graceMs: this.timings.stopGraceMs });
     if (this.cliCheckedFromCache) {
       // The remembered checks may be stale (e.g. a remote imsg replaced behind the same wrapper):
@@ -685,6 +537,7 @@ export class AccountSupervisor {
   private enterFatal(failure: ImsgFailure): void {
     this.forgetCliChecks();
     this.retryAt = null;
+    this.retryDelayMs = null;
     this.lastError = { message: failure.message, fatal: true, at: new Date().toISOString(), ...(failure.fix ? { fix: failure.fix } : {}) };
     this.log.error(`iMessage ${this.accountId}: enabled, configured, failed: ${failure.message}${failure.fix ? `. Fix: ${failure.fix}` : ''}`);
     this.setState('failed-fatal');
@@ -695,8 +548,9 @@ export class AccountSupervisor {
     this.failures += 1;
     this.restarts += 1;
     this.retryAt = Date.now() + delay;
+    this.retryDelayMs = delay;
     this.lastError = { message: failure.message, fatal: false, at: new Date().toISOString(), ...(failure.fix ? { fix: failure.fix } : {}) };
-    this.log.warn(`iMessage ${this.accountId}: enabled, configured, rpc backing off (retry in ${formatSeconds(delay)}): ${failure.message}`);
+    this.log.warn(`iMessage ${this.accountId}: enabled, configured, rpc backing off (retry in ${formatDelay(delay)}): ${failure.message}`);
     const epoch = this.epoch;
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
@@ -708,7 +562,7 @@ export class AccountSupervisor {
 
   private notConnectedMessage(): string {
     const base = `iMessage account ${this.accountId} is not connected`;
-    if (this.state === 'backing-off' && this.retryAt !== null) return `${base} (state: backing-off, retry in ${formatSeconds(Math.max(0, this.retryAt - Date.now()))})`;
+    if (this.state === 'backing-off' && this.retryAt !== null) return `${base} (state: backing-off, retry in ${formatDelay(Math.max(0, this.retryAt - Date.now()))})`;
     if (this.state === 'failed-fatal' && this.lastError) return `${base} (state: failed-fatal): ${this.lastError.message}${this.lastError.fix ? `. Fix: ${this.lastError.fix}` : ''}`;
     return `${base} (state: ${this.state})`;
   }
@@ -717,21 +571,10 @@ export class AccountSupervisor {
     return { cliPath: this.account.cliPath, ...(this.account.dbPath ? { dbPath: this.account.dbPath } : {}) };
   }
 
-  private async drain(): Promise<void> {
-    if (this.running.size === 0) return;
-    const all = Promise.allSettled([...this.running]).then(() => true);
-    const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), this.timings.drainTimeoutMs).unref());
-    if (!(await Promise.race([all, timedOut]))) {
-      this.log.warn(`iMessage ${this.accountId}: ${this.running.size} message(s) still being handled at stop; they will be delivered again after the next start`);
-    }
-  }
-
   private clearTimers(): void {
     if (this.restartTimer) clearTimeout(this.restartTimer);
     if (this.livenessTimer) clearInterval(this.livenessTimer);
     if (this.healthyTimer) clearTimeout(this.healthyTimer);
-    if (this.resubscribeTimer) clearTimeout(this.resubscribeTimer);
-    this.resubscribeTimer = undefined;
     this.restartTimer = undefined;
     this.livenessTimer = undefined;
     this.healthyTimer = undefined;
@@ -746,31 +589,11 @@ export class AccountSupervisor {
       this.state = state;
       this.since = new Date().toISOString();
     }
-    this.emitHealth();
+    this.emitState();
   }
 
-  /** Activity changed (message, send): push health soon, not once per message of a burst. */
-  private touchHealth(): void {
-    if (this.healthTimer || this.listeners.size === 0) return;
-    this.healthTimer = setTimeout(() => this.emitHealth(), this.timings.healthThrottleMs);
-    this.healthTimer.unref();
+  private emitState(): void {
+    if (this.events.listenerCount('state') === 0) return;
+    this.events.emit('state', this.health());
   }
-
-  private emitHealth(): void {
-    if (this.healthTimer) clearTimeout(this.healthTimer);
-    this.healthTimer = undefined;
-    if (this.listeners.size === 0) return;
-    const health = this.health();
-    for (const listener of this.listeners) {
-      try {
-        listener(health);
-      } catch (error) {
-        this.log.error('health listener threw', { error: String(error) });
-      }
-    }
-  }
-}
-
-function formatSeconds(ms: number): string {
-  return ms < 1000 ? `${Math.max(0, Math.round(ms))}ms` : `${Math.ceil(ms / 1000)}s`;
 }

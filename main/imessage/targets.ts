@@ -1,7 +1,8 @@
 // Outbound target grammar (spec imessage-channel.md §4): where a message goes and, for handles,
 // over which service. Parsing is strict and fails with a message that says what to write instead,
 // because targets come from users (CLI, config, agent tools) and a wrong chat is worse than an error.
-import { canonicalHandle } from '../../contract/handles';
+import { canonicalHandle, normalizeHandle } from '../../contract/handles';
+import type { ImsgMessage, ImsgSendAddress } from '../../contract/imsg';
 import type { ImessageService } from '../config/types';
 
 export type ImessageTarget =
@@ -120,7 +121,7 @@ export function looksLikeTargetId(raw: string): boolean {
 }
 
 /** The `send` RPC params that address a target (`chat_id` | `chat_guid` | `chat_identifier` | `to`). */
-export function targetSendParams(target: ImessageTarget): Record<string, string | number> {
+export function targetSendParams(target: ImessageTarget): ImsgSendAddress {
   switch (target.kind) {
     case 'chat_id':
       return { chat_id: target.chatId };
@@ -130,5 +131,30 @@ export function targetSendParams(target: ImessageTarget): Record<string, string 
       return { chat_identifier: target.chatIdentifier };
     case 'handle':
       return { to: target.to };
+  }
+}
+
+/**
+ * The conversation a message belongs to, as precisely as imsg tells: `chat:<id>`, else
+ * `guid:<chat guid>`, else `sender:<handle>`. Messages with the same key are handled in order, share
+ * one pending history, and our own echoes are recognised per key.
+ */
+export function chatKeyOfMessage(message: Pick<ImsgMessage, 'chat_id' | 'chat_guid' | 'sender'>): string {
+  if (message.chat_id > 0) return `chat:${message.chat_id}`;
+  if (message.chat_guid) return `guid:${message.chat_guid}`;
+  return `sender:${normalizeHandle(message.sender)}`;
+}
+
+/** The same key for where a send goes: its rows come back in the conversation the target names. */
+export function chatKeyOfTarget(target: ImessageTarget): string {
+  switch (target.kind) {
+    case 'chat_id':
+      return `chat:${target.chatId}`;
+    case 'chat_guid':
+      return `guid:${target.chatGuid}`;
+    case 'chat_identifier':
+      return `identifier:${target.chatIdentifier}`;
+    case 'handle':
+      return `sender:${normalizeHandle(target.to)}`;
   }
 }

@@ -1,6 +1,8 @@
-// The narrow RPC interface that outbound code needs (so it can be used with any client).
+// The narrow RPC interface that senders, history reads and probes need, so they work with the live
+// client, the supervisor's guarded view of it, or a test double alike.
+import type { ImsgMethod, ImsgParams, ImsgResult } from '../../contract/imsg';
 
-/** The part of the RPC client that senders and probes need. */
+/** Typed imsg requests (contract/imsg.ts): params per method, results already validated. */
 export interface ImsgRpc {
-  request<T = unknown>(method: string, params?: Record<string, unknown>, options?: { timeoutMs?: number }): Promise<T>;
+  call<M extends ImsgMethod>(method: M, params: ImsgParams<M>, options?: { timeoutMs?: number }): Promise<ImsgResult<M>>;
 }

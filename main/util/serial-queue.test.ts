@@ -99,4 +99,28 @@ describe('ConcurrencyLimit', () => {
   it('refuses a bound that is not a positive integer', () => {
     expect(() => new ConcurrencyLimit(0)).toThrow(/positive integer/);
   });
+
+  it('never runs more than max at once, queues the rest in order, and frees slots on errors', async () => {
+    const limit = new ConcurrencyLimit(3);
+    let running = 0;
+    let peak = 0;
+    const started: number[] = [];
+    const tasks = Array.from({ length: 20 }, (_, i) =>
+      limit.run(async () => {
+        started.push(i);
+        running += 1;
+        peak = Math.max(peak, running);
+        await new Promise((resolve) => setTimeout(resolve, 5 + (i % 3)));
+        running -= 1;
+        if (i % 4 === 0) throw new Error(`task ${i} failed`);
+        return i;
+      }),
+    );
+    const results = await Promise.allSettled(tasks);
+    expect(peak).toBe(3);
+    expect(started).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(15);
+    expect(limit.running).toBe(0);
+    expect(limit.queued).toBe(0);
+  });
 });

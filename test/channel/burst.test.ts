@@ -1,11 +1,12 @@
 // Load: a burst of 500 DMs from 50 approved senders, written in one transaction (as when Messages
 // catches up after the Mac wakes), answered by the instant fake model. Every message must get
-// exactly one reply, in order within each chat.
+// exactly one reply, in order within each chat, and health listeners get a handful of coalesced
+// pushes, not one per message.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InjectOptions } from '../../sim/lib';
-import { startHarness, type Harness } from './harness';
+import { FAST_TIMINGS, startHarness, type Harness } from './harness';
 
 const SENDERS = 50;
 const PER_SENDER = 10;
@@ -31,12 +32,19 @@ describe('burst', () => {
     const batch: InjectOptions[] = [];
     // Interleaved the way a catch-up arrives: round-robin over the senders.
     for (let round = 0; round < PER_SENDER; round++) for (let s = 0; s < SENDERS; s++) batch.push({ from: sender(s), text: `burst ${s}.${round}` });
+    let pushes = 0;
+    const offHealth = h.channel.onHealth(() => (pushes += 1));
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const injected = h.sim.injectMany(batch);
     await h.waitFor(`${TOTAL} replies`, () => h.sent().length >= TOTAL, 60_000);
     const elapsedMs = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
+    offHealth();
+    // Activity is coalesced: at most one push per throttle period (plus the immediate first one),
+    // where 2 × TOTAL activity events (handed over, settled) and TOTAL sends happened.
+    expect(pushes).toBeGreaterThan(0);
+    expect(pushes).toBeLessThanOrEqual(Math.ceil(elapsedMs / FAST_TIMINGS.healthThrottleMs!) + 1);
     // Nothing more trickles in (no doubles from redelivery).
     await new Promise((resolve) => setTimeout(resolve, 500));
     const sent = h.sent();

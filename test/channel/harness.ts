@@ -9,15 +9,14 @@ import { SimDb, simBinPath, type InjectOptions, type SentRow } from '../../sim/l
 import { createAgent, type Agent } from '../../main/agent/agent';
 import { validateConfig } from '../../main/config/validate';
 import type { ClawdbotConfig } from '../../main/config/types';
-import { ImessageChannel, type ImessageChannelOptions } from '../../main/imessage/channel';
-import type { SupervisorTimings } from '../../main/imessage/supervisor';
+import { ImessageChannel, type ChannelTimings, type ImessageChannelOptions } from '../../main/imessage/channel';
 import { PairingStore, type PairingStoreOptions } from '../../main/pairing/store';
 import { createLogHub, type LogHub } from '../../main/util/logger';
 import { startFakeModelServer, type FakeModelServer, type FakeModelServerOptions } from '../support/fake-model-server';
 
 export const ME = '+15550000000';
 
-export const FAST_TIMINGS: Partial<SupervisorTimings> = {
+export const FAST_TIMINGS: Partial<ChannelTimings> = {
   probeTimeoutMs: 5000,
   requestTimeoutMs: 5000,
   livenessIntervalMs: 60_000,
@@ -116,7 +115,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     agent,
     env,
     timings: FAST_TIMINGS,
-    healthThrottleMs: 20,
     timezone: 'utc',
     ...options.channel,
   });

@@ -1,4 +1,6 @@
 // The channel's control surface: several accounts, health, hot reload, probe, restart, send, stop.
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimDb } from '../../sim/lib';
@@ -7,7 +9,7 @@ import { createAgent } from '../../main/agent/agent';
 import { validateConfig } from '../../main/config/validate';
 import { ImessageChannel } from '../../main/imessage/channel';
 import { PairingStore } from '../../main/pairing/store';
-import { ME, sleep, startHarness, type Harness } from './harness';
+import { FAST_TIMINGS, ME, sleep, startHarness, type Harness } from './harness';
 
 let current: Harness | undefined;
 const extraDbs: SimDb[] = [];
@@ -142,6 +144,30 @@ describe('control surface', () => {
     await expect(h.channel.send({ target: ALICE, text: 'x', accountId: 'nope' })).rejects.toMatchObject({ code: 'not_found', message: 'No iMessage account "nope" (accounts: default)' });
   });
 
+  it('send(): goes through the account\'s sender, so a send cut off by an imsg restart is resumed, every chunk once', async () => {
+    // imsg answers the start-up requests (probe, resume point, subscribe) and the first chunk,
+    // then stalls: the second chunk's send times out, imsg is restarted, the send goes on.
+    const marker = join(tmpdir(), `send-stall-once-${process.pid}-${Date.now()}`);
+    const h = (current = await startHarness({
+      imessage: { textChunkLimit: 20, dmPolicy: 'disabled' },
+      env: { IMSG_SIM_STALL_AFTER: '5', IMSG_SIM_ONCE: marker },
+      channel: { timings: { ...FAST_TIMINGS, sendTimeoutMs: 500 } },
+    }));
+    try {
+      await h.channel.start();
+      const { chatId } = h.inject({ from: ALICE, text: 'so a chat exists' });
+      const pid = h.channel.health()[0]!.pid;
+      const result = await h.channel.send({ target: `chat_id:${chatId}`, text: 'hello from the control API, in chunks' });
+      expect(existsSync(marker)).toBe(true); // the stall really happened
+      expect(h.channel.health()[0]).toMatchObject({ state: 'listening', restarts: 1 });
+      expect(h.channel.health()[0]!.pid).not.toBe(pid);
+      expect(result).toMatchObject({ accountId: 'default', chunks: 3 });
+      expect(h.sent().map((r) => r.text)).toEqual(['hello from the', 'control API, in', 'chunks']);
+    } finally {
+      rmSync(marker, { force: true });
+    }
+  });
+
   it('probe() and restart(): a fresh process, health pushed on the way', async () => {
     const h = (current = await startHarness({ imessage: OPEN }));
     await h.channel.start();
@@ -213,6 +239,5 @@ function channelOptions(h: Harness) {
     agent,
     env,
     timings: { backoff: { initialMs: 50, maxMs: 400, factor: 2, jitter: 0 }, stopGraceMs: 200, healthThrottleMs: 20 },
-    healthThrottleMs: 20,
   };
 }

@@ -85,7 +85,7 @@ describe(`imsg rpc SIGKILLed ${KILLS} times during a ${TOTAL}-message burst`, ()
   });
 
   // Replies whose send is attempted while imsg restarts wait for the restarted imsg and go out
-  // then (main/imessage/resend.ts); the row is marked done only after that.
+  // then (main/imessage/sender.ts); the row is marked done only after that.
   it('answers every message (replies due while imsg restarts are resent after it is back)', () => {
     expect(accounting.missing).toEqual([]);
     expect(replies).toBe(TOTAL);

@@ -4,7 +4,8 @@
 //
 // The central property: however imsg's output is cut into chunks, and whatever garbage, partial,
 // oversized or non-UTF-8 lines it contains, the reader never throws, never hangs, and delivers
-// every valid line exactly once, in order.
+// every line within the size cap exactly once, in order (a line that is not valid UTF-8 is read
+// with replacement characters, so a message is never lost to its encoding).
 import { isUtf8 } from 'node:buffer';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,17 +13,18 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { cpuMs } from '../support/cpu-time';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LineSplitter, splitLines, type SkipReason } from '../../main/imessage/line-splitter';
+import { LineSplitter, splitLines, type SplitOutput } from '../../main/imessage/line-splitter';
 import { ImsgRpcClient, type ImsgNotification } from '../../main/imessage/rpc-client';
 import { createLogHub } from '../../main/util/logger';
 
-type Out = { line: string } | { skipped: SkipReason; bytes: number };
+type Out = SplitOutput;
 
 /**
  * The specification of the splitter, written the obvious (whole-buffer) way: split at every `\n`;
  * a line longer than the cap (counting a trailing `\r`) is skipped as oversized; otherwise the
- * trailing `\r` is dropped and the line is delivered if it is valid UTF-8. An unterminated last
- * line counts when it is not empty.
+ * trailing `\r` is dropped and the line is delivered, decoded with replacement characters and
+ * flagged as repaired if it is not valid UTF-8. An unterminated last line counts when it is not
+ * empty.
  */
 function referenceSplit(whole: Buffer, maxLineBytes: number): Out[] {
   const out: Out[] = [];
@@ -35,7 +37,7 @@ function referenceSplit(whole: Buffer, maxLineBytes: number): Out[] {
     if (raw.length > maxLineBytes) out.push({ skipped: 'oversized', bytes: raw.length });
     else {
       const line = raw.length > 0 && raw[raw.length - 1] === 0x0d ? raw.subarray(0, raw.length - 1) : raw;
-      out.push(isUtf8(line) ? { line: line.toString('utf8') } : { skipped: 'invalid-utf8', bytes: line.length });
+      out.push(isUtf8(line) ? { line: line.toString('utf8') } : { line: line.toString('utf8'), repaired: true });
     }
     if (newline === -1) break;
     start = newline + 1;
@@ -100,28 +102,32 @@ describe('LineSplitter (fuzz)', () => {
     );
   });
 
-  it('delivers each valid line exactly once, in order, among skipped ones', () => {
-    // Tagged valid lines interleaved with lines that must be skipped.
-    const bad = fc.oneof(
+  it('delivers each line within the cap exactly once, in order (non-UTF-8 ones repaired), among skipped oversized ones', () => {
+    // Tagged lines, some with invalid UTF-8 inside, interleaved with lines that must be skipped.
+    const item = fc.oneof(
+      fc.constant({ kind: 'valid' as const }),
+      fc.uint8Array({ minLength: 1, maxLength: 20 }).map((b) => ({ kind: 'damaged' as const, bytes: Buffer.concat([Buffer.from(b.filter((x) => x !== 0x0a && x !== 0x0d).slice(0, 10)), Buffer.from([0xff])]) })),
       fc.integer({ min: 65, max: 500 }).map((n) => ({ kind: 'oversized' as const, bytes: Buffer.alloc(n, 0x7b) })),
-      fc.uint8Array({ minLength: 1, maxLength: 20 }).map((b) => ({ kind: 'invalid-utf8' as const, bytes: Buffer.concat([Buffer.from(b.filter((x) => x !== 0x0a && x !== 0x0d).slice(0, 10)), Buffer.from([0xff])]) })),
     );
-    const item = fc.oneof(fc.constant('valid' as const), bad);
     fc.assert(
       fc.property(fc.array(item, { maxLength: 60 }), cutPoints, (items, points) => {
         let n = 0;
         const expected: string[] = [];
         const parts: Buffer[] = [];
         for (const it of items) {
-          if (it === 'valid') {
-            const text = `{"n":${n++}}`;
-            expected.push(text);
-            parts.push(Buffer.from(`${text}\n`));
-          } else parts.push(Buffer.concat([it.bytes, Buffer.from('\n')]));
+          if (it.kind === 'oversized') {
+            parts.push(Buffer.concat([it.bytes, Buffer.from('\n')]));
+            continue;
+          }
+          // `{"n":<n>,"t":"<bytes>"}`: the damaged bytes sit inside a string, as in a message text.
+          const line = Buffer.concat([Buffer.from(`{"n":${n++},"t":"`), it.kind === 'damaged' ? it.bytes : Buffer.alloc(0), Buffer.from('"}')]);
+          expected.push(line.toString('utf8'));
+          parts.push(Buffer.concat([line, Buffer.from('\n')]));
         }
         const out = splitLines(cut(Buffer.concat(parts), points), { maxLineBytes: 64 });
         expect(out.filter((o): o is { line: string } => 'line' in o).map((o) => o.line)).toEqual(expected);
-        expect(out.filter((o) => 'skipped' in o)).toHaveLength(items.length - expected.length);
+        expect(out.filter((o) => 'line' in o && o.repaired).length).toBe(items.filter((it) => it.kind === 'damaged').length);
+        expect(out.filter((o) => 'skipped' in o)).toHaveLength(items.filter((it) => it.kind === 'oversized').length);
       }),
       { numRuns: 1000 },
     );
@@ -176,22 +182,36 @@ const junkLine = fc.oneof(
   ),
 ).map((text) => Buffer.from(text.replace(/[\r\n]/g, ' '), 'utf8'));
 const badBytesLine = fc.uint8Array({ minLength: 1, maxLength: 30 }).map((b) => Buffer.concat([Buffer.from([0xc3]), Buffer.from(b.filter((x) => x !== 0x0a)), Buffer.from([0xff])]));
+/** Invalid UTF-8 inside a message's text: the notification must still arrive. */
+const damagedText = fc.uint8Array({ minLength: 1, maxLength: 12 }).map((b) => Buffer.concat([Buffer.from(b.filter((x) => x !== 0x0a && x !== 0x0d && x !== 0x22 && x !== 0x5c && x >= 0x20)), Buffer.from([0xff])]));
 const oversizedLine = fc.integer({ min: 1100, max: 3000 }).map((n) => Buffer.from(`{"jsonrpc":"2.0","method":"message","params":{"pad":"${'x'.repeat(n)}"}}`));
 
-/** A stdout stream: numbered notifications (`seq`) among junk. Returns the bytes and the expected seqs. */
+/** A stdout stream: numbered notifications (`seq`, some with invalid UTF-8 in their text) among junk. Returns the bytes and the expected seqs. */
 const stdoutStream = (seqBase: () => number) =>
-  fc.array(fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, junkLine, badBytesLine, oversizedLine), { maxLength: 40 }).map((items) => {
-    const expected: number[] = [];
-    const parts: Buffer[] = [];
-    for (const item of items) {
-      if (item === null) {
-        const seq = seqBase() + expected.length;
-        expected.push(seq);
-        parts.push(Buffer.from(`${JSON.stringify({ jsonrpc: '2.0', method: 'message', params: { subscription: 1, seq, message: { text: 'héllo 👋🏽' } } })}\n`));
-      } else parts.push(Buffer.concat([item, Buffer.from('\n')]));
-    }
-    return { bytes: Buffer.concat(parts), expected };
-  });
+  fc
+    .array(
+      fc.oneof(
+        { weight: 3, arbitrary: fc.constant(null) },
+        { weight: 1, arbitrary: damagedText.map((bytes) => ({ damaged: bytes })) },
+        { weight: 1, arbitrary: junkLine },
+        { weight: 1, arbitrary: badBytesLine },
+        { weight: 1, arbitrary: oversizedLine },
+      ),
+      { maxLength: 40 },
+    )
+    .map((items) => {
+      const expected: number[] = [];
+      const parts: Buffer[] = [];
+      for (const item of items) {
+        if (item === null || !Buffer.isBuffer(item)) {
+          const seq = seqBase() + expected.length;
+          expected.push(seq);
+          const [head, tail] = JSON.stringify({ jsonrpc: '2.0', method: 'message', params: { subscription: 1, seq, message: { text: 'héllo 👋🏽 @@' } } }).split('@@') as [string, string];
+          parts.push(Buffer.concat([Buffer.from(head), item === null ? Buffer.alloc(0) : item.damaged, Buffer.from(`${tail}\n`)]));
+        } else parts.push(Buffer.concat([item, Buffer.from('\n')]));
+      }
+      return { bytes: Buffer.concat(parts), expected };
+    });
 
 function seqsOf(notifications: ImsgNotification[]): number[] {
   return notifications.filter((n) => n.method === 'message').map((n) => (n.params as { seq: number }).seq);
@@ -287,7 +307,7 @@ describe('ImsgRpcClient stdout handling (fuzz, real child process and pipe)', ()
     expect(client.running).toBe(true);
     const logs = hub.tail(5000).map((r) => r.msg);
     expect(logs.some((m) => m.startsWith('imsg rpc: skipped an oversized stdout line'))).toBe(true);
-    expect(logs.some((m) => m.startsWith('imsg rpc: skipped a stdout line that is not valid UTF-8'))).toBe(true);
+    expect(logs.some((m) => m.startsWith('imsg rpc: a stdout line was not valid UTF-8; read it with replacement characters'))).toBe(true);
   });
 
   it('survives a line over the production 10 MB cap, in pieces, and keeps answering', async () => {

@@ -59,9 +59,9 @@ describe('parseTarget / normalizeTarget (fuzz)', () => {
           return;
         }
         const params = targetSendParams(result);
-        const keys = Object.keys(params);
-        expect(keys).toHaveLength(1);
-        const value = params[keys[0]!];
+        const entries = Object.entries(params) as [string, string | number][];
+        expect(entries).toHaveLength(1);
+        const value = entries[0]![1];
         if (typeof value === 'number') expect(Number.isSafeInteger(value) && value > 0).toBe(true);
         else expect(value.trim()).not.toBe('');
       }),

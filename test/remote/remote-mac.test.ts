@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimDb, simBinPath } from '../../sim/lib';
 import { prepareInboundAttachments } from '../../main/imessage/attachments';
-import { parseImsgMessage } from '../../main/imessage/imsg-message';
 import { sendImessage } from '../../main/imessage/outbound';
 import { detectRemoteHost } from '../../main/imessage/remote-host';
 import { ImsgRpcClient } from '../../main/imessage/rpc-client';
@@ -65,10 +64,10 @@ describe.skipIf(!sshdPath)('remote Mac over a real sshd (skipped when sshd is no
   });
 
   async function latestMessage(chatId: number): Promise<ImsgMessage> {
-    const history = await client.request<{ messages: unknown[] }>('messages.history', { chat_id: chatId, limit: 1, attachments: true });
-    const parsed = parseImsgMessage(history.messages[0]);
-    if (!parsed.ok) throw new Error(parsed.reason);
-    return parsed.value;
+    const history = await client.call('messages.history', { chat_id: chatId, limit: 1, attachments: true });
+    const [message] = history.messages;
+    if (!message) throw new Error(`no valid message in chat ${chatId} (${history.skipped} skipped)`);
+    return message;
   }
 
   it('detects remoteHost from the wrapper script', async () => {

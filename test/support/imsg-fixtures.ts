@@ -29,7 +29,7 @@ export function writeScript(dir: string, name: string, body: string): string {
  * A scripted fake `imsg rpc`. Methods: `ping` (echo params), `fail` (-32602 error), `hang` (never
  * answers), `burst` (params.count `message` notifications, then the answer), `say` (writes
  * params.raw verbatim first), `sayHex` (writes raw bytes), `big` (a line of params.bytes bytes),
- * `die` (exits with params.code), `chats.list` (no chats), `watch.subscribe` (ids 1, 2, …; with
+ * `die` (exits with params.code), `chats.list` (no chats, or FAKE_CHATS_RESULT parsed as JSON), `watch.subscribe` (ids 1, 2, …; with
  * FAKE_WATCH_ERROR set, an `error` notification carrying that text follows each one). Env: FAKE_IGNORE_EOF=1 keeps running at stdin EOF,
  * FAKE_IGNORE_TERM=1 ignores SIGTERM, FAKE_STARTUP_TEXT printed to stdout then exit 1 (pre-0.8.2
  * startup failure), FAKE_STDERR printed to stderr at start.
@@ -67,7 +67,7 @@ process.stdin.on('data', (chunk) => {
       case 'say': process.stdout.write(p.raw); out({ jsonrpc: '2.0', id: req.id, result: { ok: true } }); break;
       case 'sayHex': process.stdout.write(Buffer.from(p.hex, 'hex')); out({ jsonrpc: '2.0', id: req.id, result: { ok: true } }); break;
       case 'big': process.stdout.write('{"junk":"' + 'x'.repeat(p.bytes) + '"}\\n'); out({ jsonrpc: '2.0', id: req.id, result: { ok: true } }); break;
-      case 'chats.list': out({ jsonrpc: '2.0', id: req.id, result: { chats: [] } }); break;
+      case 'chats.list': out({ jsonrpc: '2.0', id: req.id, result: process.env.FAKE_CHATS_RESULT ? JSON.parse(process.env.FAKE_CHATS_RESULT) : { chats: [] } }); break;
       case 'watch.unsubscribe': out({ jsonrpc: '2.0', id: req.id, result: { ok: true } }); break;
       case 'watch.subscribe': {
         const subscription = ++subscriptions;
