@@ -6,6 +6,7 @@
 // The control server and the channel start concurrently: the server is up in milliseconds, the
 // accounts take as long as imsg needs. If either fails, whichever half came up is taken down again,
 // so no imsg child outlives a failed start.
+import type { AccountHealth } from '../../contract/gateway-api';
 import type { ConfigError } from '../config/errors';
 import type { ClawdbotConfig } from '../config/types';
 import { watchConfig, type ConfigChange, type ConfigWatcher } from '../config/watch';
@@ -48,8 +49,8 @@ export interface CoreParts {
   logs: LogHub;
   pairing: PairingStore;
   services: GatewayServicesImpl;
-  /** Channel health changed. */
-  onHealth(): void;
+  /** Channel health changed (the accounts' health as the channel just computed it). */
+  onHealth(accounts: AccountHealth[]): void;
   /** A valid change of the config file, to apply to this core. */
   onConfigChange(core: Core, change: ConfigChange): void;
   /** An invalid change of the config file (the core keeps its config). */
@@ -97,7 +98,7 @@ export async function bootCore(config: ClawdbotConfig, parts: CoreParts): Promis
   const startedAt = new Date().toISOString();
   await writeInstanceFile(stateDir, { pid: process.pid, port: server.port, host: server.host, url: server.url, startedAt, version: CLAWDBOT_VERSION });
 
-  const off = [channel.onHealth(() => parts.onHealth()), channel.accessLog.on((entry) => services.emit('accessLog', entry))];
+  const off = [channel.onHealth((accounts) => parts.onHealth(accounts)), channel.accessLog.on((entry) => services.emit('accessLog', entry))];
   // Changes are applied to this core only (a restart builds a new one with its own watcher).
   const watcher: ConfigWatcher = watchConfig(configPath, {
     initial: config,

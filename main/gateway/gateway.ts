@@ -20,7 +20,7 @@
 // Restart, stop and the application of config changes run one at a time, in the order asked
 // (one SerialQueue), so a reload never lands on a core that is being torn down.
 import { join } from 'node:path';
-import type { GatewayStatus, PairingEvent } from '../../contract/gateway-api';
+import type { AccountHealth, GatewayStatus, PairingEvent } from '../../contract/gateway-api';
 import type { ConfigError } from '../config/errors';
 import { loadConfig } from '../config/load';
 import { resolveCredentialsDir } from '../config/paths';
@@ -136,9 +136,10 @@ export class Gateway {
     return this.gatewayToken!.token;
   }
 
-  status(): GatewayStatus {
+  /** `accounts`: the channel's health when the caller already has it (a health push), else read now. */
+  status(accounts?: AccountHealth[]): GatewayStatus {
     const { configPath, stateDir, demo } = this.setup;
-    return gatewayStatus(this.current(), { configPath, stateDir, demo: demo !== null, configError: this.configError, pendingPairing: this.pending.count });
+    return gatewayStatus(this.current(), { configPath, stateDir, demo: demo !== null, configError: this.configError, pendingPairing: this.pending.count }, accounts);
   }
 
   /** Boots the first core; if that fails, everything is released and the error thrown. */
@@ -221,7 +222,7 @@ export class Gateway {
       logs,
       pairing: this.pairing,
       services: this.services,
-      onHealth: () => this.pushHealth(),
+      onHealth: (accounts) => this.pushHealth(accounts),
       onConfigChange: (target, change) => void this.applyChange(target, change),
       onConfigError: (error) => this.rejectConfigChange(error),
     });
@@ -268,9 +269,9 @@ export class Gateway {
     void this.pending.refresh().then(() => this.pushHealth());
   };
 
-  private pushHealth(): void {
+  private pushHealth(accounts?: AccountHealth[]): void {
     if (!this.core || this.stopping) return;
-    this.services.emit('health', this.status());
+    this.services.emit('health', this.status(accounts));
   }
 
   /** Releases what outlives the cores: subscriptions, timers, signal handlers, the demo's files. */

@@ -1,7 +1,7 @@
 // What the gateway reports about itself: the GatewayStatus of `status`, `health` events and the
 // authenticated /health, and the lines it logs once it is ready.
 import { DEMO_ECHO_MODEL } from '../../contract/constants';
-import type { GatewayStatus } from '../../contract/gateway-api';
+import type { AccountHealth, GatewayStatus } from '../../contract/gateway-api';
 import type { Logger } from '../util/logger';
 import type { Core } from './core';
 import type { DemoSetup } from './demo';
@@ -17,7 +17,7 @@ export interface StatusFacts {
   pendingPairing: number;
 }
 
-export function gatewayStatus(core: Core, facts: StatusFacts): GatewayStatus {
+export function gatewayStatus(core: Core, facts: StatusFacts, accounts: AccountHealth[] = core.channel.health()): GatewayStatus {
   const agent = core.agent.status;
   return {
     version: CLAWDBOT_VERSION,
@@ -32,7 +32,7 @@ export function gatewayStatus(core: Core, facts: StatusFacts): GatewayStatus {
     model: agent.model,
     // No model at all is a normal state (shown as such); a model that cannot work is an error.
     modelError: agent.lastError?.message ?? (agent.configured || agent.model === null ? null : agent.reason),
-    accounts: core.channel.health(),
+    accounts,
     pendingPairing: facts.pendingPairing,
   };
 }
