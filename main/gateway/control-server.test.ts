@@ -240,6 +240,23 @@ describe('requests', () => {
     await expect(b.request('pairing.approve', { code: 'ABCD2345' })).rejects.toMatchObject({ code: 'rate_limited' });
   });
 
+  it('counts failed guesses only: the owner approving many real requests is never limited', async () => {
+    let now = 1_000_000;
+    const k = await kit({ now: () => now, limits: { pairingAttempts: 10, pairingWindowMs: 60_000 } });
+    const owner = await k.client('owner');
+    // 14 real requests approved within 20 s (one request at a time, as senders write in).
+    for (let i = 0; i < 14; i += 1) {
+      const request = (await k.services.pairingStore.upsertRequest(`+1555000${String(i).padStart(4, '0')}`)).request!;
+      await expect(owner.request(i % 2 === 0 ? 'pairing.approve' : 'pairing.deny', { code: request.code })).resolves.toBeDefined();
+      now += 1_400;
+    }
+    // Wrong codes still use up the allowance, on every connection.
+    for (let i = 0; i < 10; i += 1) await expect(owner.request('pairing.approve', { code: 'ABCD2345' })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(owner.request('pairing.approve', { code: 'ABCD2345' })).rejects.toMatchObject({ code: 'rate_limited' });
+    const other = await k.client('other');
+    await expect(other.request('pairing.deny', { code: 'ABCD2345' })).rejects.toMatchObject({ code: 'rate_limited' });
+  });
+
   it('rate-limits plain requests per connection', async () => {
     let now = 0;
     const k = await kit({ now: () => now, limits: { requestBurst: 5, requestWindowMs: 1_000 } });

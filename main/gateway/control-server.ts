@@ -18,8 +18,9 @@
 //
 // Pairing codes: 8 characters from a 32-symbol alphabet, 32^8 ≈ 1.1e12 codes, at most 3 pending,
 // each valid 1 hour. Approval happens only here (the local owner's CLI/UI, with the token), and
-// `pairing.approve`/`pairing.deny` attempts are limited to 10 per minute per connection and 10 per
-// minute across all connections. A token holder guessing blindly would need ~1e10 hours for a 1%
+// failed `pairing.approve`/`pairing.deny` attempts (guesses: unknown or expired codes) are limited
+// to 10 per minute per connection and 10 per minute across all connections; approving or denying a
+// real pending code gives its attempt back. A token holder guessing blindly would need ~1e10 hours for a 1%
 // chance; the limit exists so a leaked-but-misused token cannot brute-force codes quickly either.
 import { createServer } from 'node:http';
 import { CONTROL_WS_PATH, DEFAULT_GATEWAY_PORT } from '../../contract/constants';
@@ -45,7 +46,7 @@ export interface ControlServerLimits {
   /** Per-connection request bucket: burst size and the time it takes to refill. */
   requestBurst: number;
   requestWindowMs: number;
-  /** `pairing.approve` + `pairing.deny` attempts per window, per connection and globally. */
+  /** Failed `pairing.approve` + `pairing.deny` attempts (guesses) per window, per connection and globally. */
   pairingAttempts: number;
   pairingWindowMs: number;
   /** Requests of one connection being answered at the same time. */

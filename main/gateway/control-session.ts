@@ -6,8 +6,8 @@
 //   - the first frame must be `connect` with the token (compared in constant time) and the same
 //     protocol version, within `handshakeTimeoutMs`; anything else is answered with the reason and
 //     the socket is closed with 1008. Events go to ready sessions only (control-sockets.ts);
-//   - requests are rate-limited per connection (a token bucket), `pairing.approve`/`pairing.deny`
-//     attempts also per connection and across all connections, and at most `maxInFlight` are
+//   - requests are rate-limited per connection (a token bucket), failed `pairing.approve`/`pairing.deny`
+//     attempts (guesses) also per connection and across all connections, and at most `maxInFlight` are
 //     answered at once; params are validated before anything reaches a service;
 //   - a session whose socket stops reading (unsent bytes over `maxBufferedBytes`) is dropped.
 import type { RawData, WebSocket } from 'ws';
@@ -32,7 +32,7 @@ export interface SessionContext {
   logger: Logger;
   warn: ThrottledWarn;
   now: () => number;
-  /** `pairing.approve` + `pairing.deny` attempts across all connections. */
+  /** Failed `pairing.approve` + `pairing.deny` attempts (guesses) across all connections. */
   globalPairingAttempts: TokenBucket;
 }
 
@@ -208,7 +208,8 @@ export class ControlSession {
       return;
     }
     const isPairingAttempt = PAIRING_ATTEMPT_METHODS.has(method);
-    const allowed = takeFromAll(isPairingAttempt ? [this.requests, this.pairingAttempts, ctx.globalPairingAttempts] : [this.requests]);
+    const guessBuckets = [this.pairingAttempts, ctx.globalPairingAttempts];
+    const allowed = takeFromAll(isPairingAttempt ? [this.requests, ...guessBuckets] : [this.requests]);
     if (!allowed.ok) {
       const seconds = Math.ceil(allowed.retryAfterMs / 1000);
       const message = isPairingAttempt
@@ -234,6 +235,9 @@ export class ControlSession {
     try {
       const handler = ctx.services[method] as (params: unknown) => Promise<unknown>;
       const result = await handler.call(ctx.services, parsed.data);
+      // Only failed guesses count against the pairing limit: an approval or denial of a real
+      // pending code gives its attempt back, so the owner working through requests is never refused.
+      if (isPairingAttempt) for (const bucket of guessBuckets) bucket.giveBack();
       this.respond(id, { result });
     } catch (error) {
       this.respond(id, { error: this.toControlError(error, method) });
