@@ -18,7 +18,7 @@ import { resolveStateDir } from '../config/paths';
 import { createLogHub, stderrTextSink, type LogHub } from '../util/logger';
 import { prepareDemo, type DemoSetup } from './demo';
 import { Gateway } from './gateway';
-import { readInstanceFile } from './instance-file';
+import { checkRecordedGateway, instanceFilePath } from './instance-file';
 import type { GatewayServicesImpl } from './services-impl';
 import { defaultConfigPath, defaultStaticDir, GatewayStartError, type StartGatewayOptions } from './start-options';
 import { logStartup } from './status';
@@ -62,13 +62,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
   let loaded: LoadedConfig;
   try {
     loaded = await loadConfig({ path: configPath, env });
-    const running = await readInstanceFile(stateDir);
-    if (running) {
-      throw new GatewayStartError(
-        `Another Clawdbot gateway (pid ${running.pid}) is already running with the state dir ${stateDir} at ${running.url}.`,
-        'Use it (`clawdbot channels status`), stop it first, or give this one its own CLAWDBOT_STATE_DIR.',
-      );
-    }
+    await refuseIfRecordedGatewayRuns(stateDir);
   } catch (error) {
     await demo?.cleanup();
     throw error;
@@ -105,4 +99,25 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
     restart: () => gateway.restart(),
     closed: gateway.closed,
   };
+}
+
+/**
+ * One gateway per state dir. The record of a crashed gateway (its pid a zombie, or reused) does
+ * not count: only a gateway that answers on the recorded port, or a live pid whose port hangs.
+ */
+async function refuseIfRecordedGatewayRuns(stateDir: string): Promise<void> {
+  const recorded = await checkRecordedGateway(stateDir);
+  const path = instanceFilePath(stateDir);
+  if (recorded.state === 'running') {
+    throw new GatewayStartError(
+      `Another Clawdbot gateway (pid ${recorded.instance.pid}) is already running with the state dir ${stateDir} at ${recorded.instance.url} (recorded in ${path}).`,
+      'Use it (`clawdbot channels status`), stop it first, or give this one its own CLAWDBOT_STATE_DIR.',
+    );
+  }
+  if (recorded.state === 'unresponsive') {
+    throw new GatewayStartError(
+      `${path} records a gateway (pid ${recorded.instance.pid}) on port ${recorded.instance.port} that does not answer; not starting a second one on the same state dir.`,
+      `If that gateway is hung, stop it (\`kill ${recorded.instance.pid}\`); if pid ${recorded.instance.pid} is not a gateway at all, delete ${path} and start again.`,
+    );
+  }
 }

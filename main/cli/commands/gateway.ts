@@ -6,7 +6,6 @@ import { PortInUseError } from '../../gateway/listen';
 import { DemoSetupError } from '../../gateway/demo';
 import { readInstanceFile } from '../../gateway/instance-file';
 import { GatewayStartError, startGateway, type GatewayHandle } from '../../gateway/start';
-import { resolveStateDir } from '../../config/paths';
 import { stderrTextSink, stdoutJsonSink } from '../../util/logger';
 import { connectToGateway, GATEWAY_START_HINT } from '../gateway-connection';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../output';
@@ -98,12 +97,11 @@ export async function restartGateway(opts: GatewayRestartOptions): Promise<numbe
   }
   await closedByGateway;
 
-  const stateDir = resolveStateDir();
   const deadline = Date.now() + opts.timeout;
   while (Date.now() < deadline) {
-    const instance = await readInstanceFile(stateDir);
+    const instance = await readInstanceFile(lookup.stateDir);
     if (instance && instance.startedAt !== before.startedAt) {
-      const again = await connectToGateway();
+      const again = await connectToGateway({ announce: () => {} });
       if (again.kind === 'running') {
         again.close();
         if (opts.json) {
