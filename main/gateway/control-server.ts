@@ -8,7 +8,8 @@
 //
 // Security model (the threats are other users' and web pages' access to a loopback port):
 //   - binds 127.0.0.1 by default; a token is always required, and any bind needs one;
-//   - the Host header must name this server and an Origin header, when present, must be the
+//   - the Host header must name this server (bound beyond loopback: also this machine's addresses
+//     and host name, as LAN clients write it) and an Origin header, when present, must be the
 //     gateway's own or an allowed one (request-guard.ts);
 //   - the first WebSocket frame must be `connect` with the token (compared in constant time) within
 //     `handshakeTimeoutMs`, else the socket is closed with 1008; events go to authenticated
@@ -26,7 +27,7 @@ import { createServer } from 'node:http';
 import { CONTROL_WS_PATH, DEFAULT_GATEWAY_PORT } from '../../contract/constants';
 import { CONTROL_EVENTS, type ControlEvents } from '../../contract/control-api';
 import { silentLogger, type Logger } from '../util/logger';
-import { hostPort, isLoopbackHost, reachableHost } from './addresses';
+import { exposedHosts, hostPort, isLoopbackHost, reachableHost } from './addresses';
 import { MIN_TOKEN_LENGTH } from './auth';
 import { ControlSockets, type ControlSocketStats } from './control-sockets';
 import { createHttpHandler } from './http-routes';
@@ -148,6 +149,8 @@ export async function startControlServer(options: ControlServerOptions): Promise
 
   const url = `http://${hostPort(reachableHost(host), port)}`;
   logger.info('control API listening', { url, ui: options.staticDir ? `${url}/` : null });
+  const exposed = exposedHosts(host);
+  if (exposed.length > 0) logger.warn('the control API is reachable from other machines (the token is required)', { at: exposed.map((h) => `http://${hostPort(h, port)}`) });
 
   let closing: Promise<void> | undefined;
   return {

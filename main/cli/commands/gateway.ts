@@ -2,6 +2,7 @@
 import { ControlClientError } from '../../../contract/control-client';
 import { DEMO_ECHO_MODEL } from '../../../contract/constants';
 import { ConfigError } from '../../config/errors';
+import { exposedHosts, hostPort } from '../../gateway/addresses';
 import { PortInUseError } from '../../gateway/listen';
 import { DemoSetupError } from '../../gateway/demo';
 import { readInstanceFile } from '../../gateway/instance-file';
@@ -50,6 +51,7 @@ function printBanner(handle: GatewayHandle): void {
     '',
     `Clawdbot gateway ${status.version} is running (pid ${status.pid}).`,
     `  Web UI:   ${handle.url}/#token=${encodeURIComponent(handle.token)}`,
+    ...exposureLines(status.bind, status.port),
     `  Config:   ${handle.configPath}`,
     `  State:    ${handle.stateDir}`,
     ...status.accounts.map((account) => `  Account:  iMessage ${account.accountId}${account.simulated ? ' (simulated)' : ''}: ${account.state}`),
@@ -59,6 +61,16 @@ function printBanner(handle: GatewayHandle): void {
   if (handle.demo) lines.push('', ...handle.demo.banner({ modelConfigured: realModel && status.modelError === null }));
   lines.push('', 'Press Ctrl-C to stop.', '');
   process.stderr.write(`${lines.join('\n')}\n`);
+}
+
+/** Who can reach the gateway: this machine only, or other machines too (and at which addresses). */
+function exposureLines(bind: string, port: number): string[] {
+  const hosts = exposedHosts(bind);
+  if (hosts.length === 0) return [`  Exposed:  to this machine only (${hostPort(bind, port)}); the control API needs the gateway token.`];
+  return [
+    `  Exposed:  to other machines (bound to ${bind}) at ${hosts.map((host) => `http://${hostPort(host, port)}`).join(', ')}:`,
+    '            anyone who can reach it gets the web UI\'s files and /health liveness; everything else needs the gateway token.',
+  ];
 }
 
 function explainStartError(error: unknown): CliError {
