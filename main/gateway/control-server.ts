@@ -15,7 +15,12 @@
 //     `handshakeTimeoutMs`, else the socket is closed with 1008; events go to authenticated
 //     sockets only;
 //   - frames are at most MAX_FRAME_BYTES (bigger → close 1009); requests are rate-limited per
-//     connection, concurrent connections are capped, and slow readers are dropped.
+//     connection, concurrent connections are capped, and slow readers are dropped;
+//   - nobody without the token can keep the owner out (admission.ts): a client that offers the
+//     token when it upgrades is admitted past everyone waiting to sign in; those wait in a small
+//     room per remote address (the oldest gives way) for at most `handshakeTimeoutMs`; and HTTP
+//     connections without a request in progress (slowloris) get a bounded room where the oldest
+//     give way to newcomers, instead of a cap that refuses everyone once full.
 //
 // Pairing codes: 8 characters from a 32-symbol alphabet, 32^8 ≈ 1.1e12 codes, at most 3 pending,
 // each valid 1 hour. Approval happens only here (the local owner's CLI/UI, with the token), and
@@ -26,6 +31,7 @@
 import { createServer } from 'node:http';
 import { CONTROL_WS_PATH, DEFAULT_GATEWAY_PORT } from '../../contract/constants';
 import { CONTROL_EVENTS, type ControlEvents } from '../../contract/control-api';
+import { admitHttpConnections } from './admission';
 import { silentLogger, type Logger } from '../util/logger';
 import { exposedHosts, hostPort, isLoopbackHost, reachableHost } from './addresses';
 import { MIN_TOKEN_LENGTH } from './auth';
@@ -38,10 +44,23 @@ import type { GatewayServices } from './services';
 import { createThrottledWarn } from './throttled-warn';
 
 export interface ControlServerLimits {
-  /** Open WebSocket connections (authenticated or not); more are refused with HTTP 503. */
+  /**
+   * Signed-in WebSocket connections, and, separately, connections waiting to sign in; more of
+   * either are refused with HTTP 503 (the ones waiting never take a signed-in client's place).
+   */
   maxConnections: number;
+  /** Connections waiting to sign in from one remote address; past it, its oldest is closed (1008). */
+  maxPendingPerAddress: number;
   /** Time a new socket has to send a valid `connect`. */
   handshakeTimeoutMs: number;
+  /**
+   * TCP connections without a complete HTTP request yet (slowloris), per remote address and in
+   * all; past either, the oldest such connection is closed (admission.ts).
+   */
+  maxUnansweredPerAddress: number;
+  maxUnanswered: number;
+  /** Time a connection has to send a complete HTTP request head. */
+  headersTimeoutMs: number;
   /** Ping interval; a socket that did not answer the previous ping is dropped. */
   heartbeatIntervalMs: number;
   /** Per-connection request bucket: burst size and the time it takes to refill. */
@@ -58,7 +77,11 @@ export interface ControlServerLimits {
 
 export const DEFAULT_LIMITS: ControlServerLimits = {
   maxConnections: 64,
-  handshakeTimeoutMs: 5_000,
+  maxPendingPerAddress: 8,
+  handshakeTimeoutMs: 3_000,
+  maxUnansweredPerAddress: 32,
+  maxUnanswered: 256,
+  headersTimeoutMs: 5_000,
   heartbeatIntervalMs: 30_000,
   requestBurst: 60,
   requestWindowMs: 10_000,
@@ -123,12 +146,17 @@ export async function startControlServer(options: ControlServerOptions): Promise
   const warn = createThrottledWarn(logger, 10_000, now);
   const guard = new RequestGuard(warn);
 
-  const server = createServer(createHttpHandler({ guard, token, version, services, staticDir: options.staticDir, logger, warn }));
-  // Bounds for slow or idle HTTP clients (WebSockets are not affected once upgraded).
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  // Bounds for slow or idle HTTP clients (WebSockets are not affected once upgraded): a request head
+  // must arrive within headersTimeoutMs (checked every second), and connections without a request
+  // in progress get a bounded room where the oldest give way to newcomers (admission.ts).
+  const server = createServer(
+    { headersTimeout: limits.headersTimeoutMs, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 },
+    createHttpHandler({ guard, token, version, services, staticDir: options.staticDir, logger, warn }),
+  );
   server.maxHeadersCount = 64;
-  server.maxConnections = limits.maxConnections * 4;
+  admitHttpConnections(server, { perAddress: limits.maxUnansweredPerAddress, total: limits.maxUnanswered }, (address) =>
+    warn('slow-http', 'closed the oldest idle or unfinished HTTP connection (too many open)', { address }),
+  );
 
   const globalPairingAttempts = createTokenBucket({ capacity: limits.pairingAttempts, windowMs: limits.pairingWindowMs, now });
   const sockets = new ControlSockets({ token, version, services, limits, logger, warn, now, globalPairingAttempts }, guard);

@@ -38,6 +38,15 @@ export interface SessionContext {
 
 type SessionState = 'handshake' | 'authenticating' | 'ready';
 
+/** How a session tells its owner (control-sockets.ts) about itself. */
+export interface SessionHooks {
+  /** The client offered the right token when it upgraded (it still sends `connect`). */
+  signedIn: boolean;
+  /** `connect` presented the right token. */
+  onSignedIn(session: ControlSession): void;
+  onClosed(session: ControlSession): void;
+}
+
 const PAIRING_ATTEMPT_METHODS: ReadonlySet<string> = new Set(['pairing.approve', 'pairing.deny']);
 
 export class ControlSession {
@@ -54,7 +63,7 @@ export class ControlSession {
   constructor(
     readonly ws: WebSocket,
     private readonly ctx: SessionContext,
-    onClosed: (session: ControlSession) => void,
+    private readonly hooks: SessionHooks,
   ) {
     const { limits, now } = ctx;
     this.requests = createTokenBucket({ capacity: limits.requestBurst, windowMs: limits.requestWindowMs, now });
@@ -67,7 +76,7 @@ export class ControlSession {
     ws.on('error', (error) => ctx.logger.debug('control socket error', { error: error.message }));
     ws.on('close', (code) => {
       clearTimeout(this.handshakeTimer);
-      onClosed(this);
+      hooks.onClosed(this);
       if (this.state === 'ready') ctx.logger.debug('control client disconnected', { client: this.clientName, code });
     });
   }
@@ -98,6 +107,12 @@ export class ControlSession {
       return;
     }
     ws.send(text);
+  }
+
+  /** Closes a session that has not signed in with 1008 and `reason` (cut off after 1 s without a close reply). */
+  closeUnauthenticated(reason: string): void {
+    this.ws.close(1008, reason);
+    setTimeout(() => this.ws.terminate(), 1_000).unref();
   }
 
   /** Closes with 1001 and `reason`; a peer that does not complete the closing handshake is cut off after 1 s. */
@@ -186,6 +201,7 @@ export class ControlSession {
     clearTimeout(this.handshakeTimer);
     this.state = 'authenticating';
     this.clientName = params.client.name;
+    this.hooks.onSignedIn(this);
     try {
       const status = await ctx.services.status({});
       const result: ControlResult<'connect'> = { protocol: CONTROL_PROTOCOL_VERSION, server: { version: ctx.version, pid: process.pid }, status };
