@@ -16,7 +16,7 @@ import type { GatewayStatus } from '../../contract/gateway-api';
 import { loadConfig, type LoadedConfig } from '../config/load';
 import { resolveStateDir } from '../config/paths';
 import { createLogHub, stderrTextSink, type LogHub } from '../util/logger';
-import { prepareDemo, type DemoSetup } from './demo';
+import { demoLocation, prepareDemo, type DemoOptions, type DemoSetup } from './demo';
 import { Gateway } from './gateway';
 import { checkRecordedGateway, instanceFilePath } from './instance-file';
 import type { GatewayServicesImpl } from './services-impl';
@@ -52,7 +52,10 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
   const bootStarted = performance.now();
   const env = options.env ?? process.env;
 
-  const demo = options.demo ? await prepareDemo({ env, ...(options.stateDir ? { stateDir: options.stateDir } : {}), ...(typeof options.demo === 'object' ? options.demo : {}) }) : null;
+  const demoOptions: DemoOptions | null = options.demo ? { env, ...(options.stateDir ? { stateDir: options.stateDir } : {}), ...(typeof options.demo === 'object' ? options.demo : {}) } : null;
+  // Before anything is written (a fresh demo removes its folder): one gateway per state dir.
+  await refuseIfRecordedGatewayRuns(demoOptions ? demoLocation(demoOptions) : (options.stateDir ?? resolveStateDir(env)));
+  const demo = demoOptions ? await prepareDemo(demoOptions) : null;
   const stateDir = demo?.stateDir ?? options.stateDir ?? resolveStateDir(env);
   const configPath = demo?.configPath ?? options.configPath ?? defaultConfigPath(env, options.stateDir);
 
@@ -62,7 +65,6 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
   let loaded: LoadedConfig;
   try {
     loaded = await loadConfig({ path: configPath, env });
-    await refuseIfRecordedGatewayRuns(stateDir);
   } catch (error) {
     await demo?.cleanup();
     throw error;

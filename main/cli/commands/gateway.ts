@@ -16,17 +16,20 @@ export interface GatewayRunOptions {
   bind?: string;
   json?: boolean;
   demo?: boolean;
+  /** With demo: start the demo over. */
+  fresh?: boolean;
   verbose?: boolean;
 }
 
 /** Starts the gateway and returns once it has stopped (signals stop it and exit the process). */
 export async function runGateway(opts: GatewayRunOptions): Promise<number> {
+  if (opts.fresh && !opts.demo) throw new CliError('--fresh starts the demo over; it only applies with --demo.', EXIT_USAGE, 'Run `clawdbot gateway --demo --fresh` (or `npm start -- --fresh` on a machine without imsg).');
   let handle: GatewayHandle;
   try {
     handle = await startGateway({
       ...(opts.port !== undefined ? { port: opts.port } : {}),
       ...(opts.bind !== undefined ? { bind: opts.bind } : {}),
-      demo: opts.demo === true,
+      demo: opts.demo === true ? (opts.fresh ? { fresh: true } : true) : false,
       logSinks: [opts.json ? stdoutJsonSink : stderrTextSink],
       logLevel: opts.verbose ? 'debug' : 'info',
     });
