@@ -123,6 +123,17 @@ export async function readToken(stateDir: string): Promise<string | undefined> {
   return token;
 }
 
+/**
+ * Where the token is, in words a person can act on: the token file, the config key, or the
+ * environment variable. Paths only when `withPaths` (a visitor from another machine learns nothing
+ * about this one's folders).
+ */
+export function describeTokenLocation(token: Pick<GatewayToken, 'source' | 'path'>, configPath: string, withPaths = true): string {
+  if (token.source === 'config') return withPaths ? `gateway.auth.token in ${configPath}` : "gateway.auth.token in the gateway's config";
+  if (token.source === 'env') return `the ${TOKEN_ENV_VAR} environment variable the gateway was started with`;
+  return withPaths && token.path ? `the file ${token.path}` : `the ${TOKEN_FILE_NAME} file in the gateway's state dir`;
+}
+
 /** What a client presenting the wrong token is told (over HTTP and over the WebSocket alike). */
 export const WRONG_TOKEN_ERROR: Readonly<ControlError> = {
   code: 'unauthorized',

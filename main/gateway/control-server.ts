@@ -29,7 +29,7 @@
 // real pending code gives its attempt back. A token holder guessing blindly would need ~1e10 hours for a 1%
 // chance; the limit exists so a leaked-but-misused token cannot brute-force codes quickly either.
 import { createServer } from 'node:http';
-import { CONTROL_WS_PATH, DEFAULT_GATEWAY_PORT } from '../../contract/constants';
+import { CONTROL_WS_PATH, DEFAULT_GATEWAY_PORT, SIGN_IN_FRAGMENT } from '../../contract/constants';
 import { CONTROL_EVENTS, type ControlEvents } from '../../contract/control-api';
 import { admitHttpConnections } from './admission';
 import { silentLogger, type Logger } from '../util/logger';
@@ -40,6 +40,7 @@ import { createHttpHandler } from './http-routes';
 import { explainListenError, listen } from './listen';
 import { createTokenBucket } from './rate-limit';
 import { RequestGuard } from './request-guard';
+import { SignInLinks } from './sign-in';
 import type { GatewayServices } from './services';
 import { createThrottledWarn } from './throttled-warn';
 
@@ -105,6 +106,8 @@ export interface ControlServerOptions {
   staticDir?: string | null;
   /** Extra exact Origins allowed besides the gateway's own, e.g. the app's `app://clawdbot`. */
   allowedOrigins?: readonly string[];
+  /** Where the token is, in words, for the web UI's sign-in page (`local`: the visitor is on this machine). */
+  tokenAt?: (local: boolean) => string;
   limits?: Partial<ControlServerLimits>;
   /** Clock for rate limits (tests). */
   now?: () => number;
@@ -119,6 +122,8 @@ export interface ControlServer {
   url: string;
   /** WebSocket URL, e.g. ws://127.0.0.1:18789/ws. */
   wsUrl: string;
+  /** A new one-time sign-in link for the web UI: `<url>/#signin=<code>` (sign-in.ts). */
+  signInUrl(): string;
   stats(): ControlServerStats;
   /**
    * Sends a `shutdown` event (unless the services already sent one), closes every socket with
@@ -145,13 +150,14 @@ export async function startControlServer(options: ControlServerOptions): Promise
 
   const warn = createThrottledWarn(logger, 10_000, now);
   const guard = new RequestGuard(warn);
+  const signInLinks = new SignInLinks(now);
 
   // Bounds for slow or idle HTTP clients (WebSockets are not affected once upgraded): a request head
   // must arrive within headersTimeoutMs (checked every second), and connections without a request
   // in progress get a bounded room where the oldest give way to newcomers (admission.ts).
   const server = createServer(
     { headersTimeout: limits.headersTimeoutMs, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 },
-    createHttpHandler({ guard, token, version, services, staticDir: options.staticDir, logger, warn }),
+    createHttpHandler({ guard, token, version, services, staticDir: options.staticDir, signInLinks, tokenAt: options.tokenAt ?? (() => 'the gateway.token file in the gateway\'s state dir'), logger, warn }),
   );
   server.maxHeadersCount = 64;
   admitHttpConnections(server, { perAddress: limits.maxUnansweredPerAddress, total: limits.maxUnanswered }, (address) =>
@@ -186,6 +192,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
     port,
     url,
     wsUrl: `ws://${hostPort(reachableHost(host), port)}${CONTROL_WS_PATH}`,
+    signInUrl: () => `${url}/#${SIGN_IN_FRAGMENT}=${signInLinks.mint()}`,
     stats: () => sockets.stats(),
     close(shutdown = { reason: 'gateway stopping' }) {
       closing ??= (async () => {

@@ -40,6 +40,8 @@ export interface CoreParts {
   host: string;
   port: number;
   token: string;
+  /** Where the token is, in words (the web UI's sign-in page). */
+  tokenAt(local: boolean): string;
   options: Pick<StartGatewayOptions, 'allowedOrigins' | 'controlLimits' | 'channelTimings'>;
   env: NodeJS.ProcessEnv;
   stateDir: string;
@@ -84,6 +86,7 @@ export async function bootCore(config: ClawdbotConfig, parts: CoreParts): Promis
       version: CLAWDBOT_VERSION,
       logger: logs.logger('gateway'),
       staticDir: parts.staticDir,
+      tokenAt: parts.tokenAt,
       ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
       ...(options.controlLimits ? { limits: options.controlLimits } : {}),
     });

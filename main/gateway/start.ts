@@ -22,6 +22,7 @@ import { checkRecordedGateway, instanceFilePath } from './instance-file';
 import type { GatewayServicesImpl } from './services-impl';
 import { defaultConfigPath, defaultStaticDir, GatewayStartError, type StartGatewayOptions } from './start-options';
 import { logStartup } from './status';
+import { webUiNotBuiltMessage } from './http-routes';
 
 export { RESTART_EXPECTED_MS } from './gateway';
 export { GatewayStartError, PORT_ENV_VAR, resolveBindHost, resolvePort, type StartGatewayOptions } from './start-options';
@@ -32,7 +33,14 @@ export interface GatewayHandle {
   /** ws://127.0.0.1:<port>/ws */
   readonly wsUrl: string;
   readonly port: number;
+  /** The gateway token: whoever has it can act as the person. Never print it: see signInUrl(). */
   readonly token: string;
+  /** Where the token is, in words with paths ("the file ~/.clawdbot/gateway.token"). */
+  readonly tokenAt: string;
+  /** A new one-time link that signs one browser in to the web UI (`<url>/#signin=<code>`). */
+  signInUrl(): string;
+  /** True when the web UI is served (it is built); else every UI address says how to build it. */
+  readonly webUi: boolean;
   readonly stateDir: string;
   readonly configPath: string;
   /** The demo setup (simulator db, inject command) in demo mode, else null. */
@@ -72,7 +80,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
   for (const warning of loaded.warnings) log.warn(`config: ${warning}`);
 
   const staticDir = options.staticDir === undefined ? defaultStaticDir() : options.staticDir;
-  if (staticDir === null && options.staticDir === undefined) log.info('web UI not built (out/renderer is missing): the control API runs without it; build it with `npx electron-vite build`');
+  if (staticDir === null && options.staticDir === undefined) log.warn(`web UI not built (out/renderer is missing): the control API runs without it; ${webUiNotBuiltMessage()}`);
 
   const gateway = new Gateway({ options, env, stateDir, configPath, demo, logs, staticDir });
   await gateway.start(loaded.config);
@@ -91,6 +99,11 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
     get token() {
       return gateway.token;
     },
+    get tokenAt() {
+      return gateway.tokenAt;
+    },
+    signInUrl: () => gateway.signInUrl(),
+    webUi: staticDir !== null,
     stateDir,
     configPath,
     demo,

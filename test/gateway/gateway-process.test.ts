@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cliPath, isAlive, runCli, startGatewayProcess, waitFor, workspace, type GatewayProcess, type Workspace } from './harness';
+import { cliPath, isAlive, repoRoot, runCli, startGatewayProcess, waitFor, workspace, type GatewayProcess, type Workspace } from './harness';
 
 const cleanups: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
@@ -38,7 +38,7 @@ describe('clawdbot gateway --demo', () => {
   it('runs a simulated account in ~/.clawdbot/demo; the banner\'s inject command makes a pairing request the CLI lists', async () => {
     const w = ws();
     // A home of its own: the demo lives in ~/.clawdbot/demo, found by the CLI without any variable.
-    const env = { ...w.env, HOME: join(w.dir, 'home') };
+    const env: NodeJS.ProcessEnv = { ...w.env, HOME: join(w.dir, 'home') };
     delete env.CLAWDBOT_STATE_DIR;
     const child = spawn(process.execPath, [cliPath, 'gateway', '--demo', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -86,9 +86,10 @@ describe('clawdbot gateway', () => {
     const text = await waitFor('the account listening line', () => (g.stderr().includes('rpc listening') ? g.stderr() : undefined));
     expect(text).toMatch(/info {2}\[imessage:default\] iMessage default: enabled, configured, rpc listening/);
     expect(text).toContain(`Clawdbot gateway 0.1.0 listening on ${g.instance.url} (pid ${g.child.pid})`);
-    // The banner: the signed-in web UI address.
+    // The banner: a one-time sign-in link to the web UI (or how to build it; sign-in.test.ts).
     await waitFor('the banner', () => g.stderr().includes('Press Ctrl-C to stop.'));
-    expect(g.stderr()).toMatch(new RegExp(`Web UI: {3}${g.instance.url.replace(/[.]/g, '\\.')}/#token=[A-Za-z0-9_-]{43}`));
+    const built = existsSync(join(repoRoot, 'out', 'renderer', 'index.html'));
+    expect(g.stderr()).toMatch(new RegExp(`Web UI: {3}${built ? `${g.instance.url.replace(/[.]/g, '\\.')}/#signin=[A-Za-z0-9_-]{43}` : 'not built yet'}`));
 
     const client = await g.client();
     const imsgPid = (await client.request('status', {})).accounts[0]!.pid!;

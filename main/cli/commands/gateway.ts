@@ -47,13 +47,20 @@ export async function runGateway(opts: GatewayRunOptions): Promise<number> {
   }
 }
 
-/** Human banner on stderr (the user's terminal): where the UI is, signed in, and the demo how-to. */
+/**
+ * Human banner on stderr (the user's terminal): where the UI is, who can reach the gateway, where
+ * the token is, and the demo how-to. The token itself is never printed (whoever has it can act as
+ * the person): the web UI address is a one-time sign-in link instead.
+ */
 function printBanner(handle: GatewayHandle): void {
   const status = handle.status();
   const lines = [
     '',
     `Clawdbot gateway ${status.version} is running (pid ${status.pid}).`,
-    `  Web UI:   ${handle.url}/#token=${encodeURIComponent(handle.token)}`,
+    ...(handle.webUi
+      ? [`  Web UI:   ${handle.signInUrl()}`, `            (signs one browser in, once, within an hour; then use the token)`]
+      : [`  Web UI:   not built yet: run \`npm run build\` in the checkout, then open ${handle.url}/`]),
+    `  Token:    ${handle.tokenAt} (whoever has it can use this gateway as you: keep it to yourself)`,
     ...exposureLines(status.bind, status.port),
     `  Config:   ${handle.configPath}`,
     `  State:    ${handle.stateDir}`,
