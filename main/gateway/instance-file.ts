@@ -54,8 +54,12 @@ export type RecordedGateway =
   /** The recorded pid is alive, but its port gives no answer in time: hung, or overloaded. */
   | { state: 'unresponsive'; instance: GatewayInstance; path: string };
 
-/** Whether the gateway recorded in the state dir runs, decided by what answers on its port. */
-export async function checkRecordedGateway(stateDir: string, timeoutMs = 1_000): Promise<RecordedGateway> {
+/**
+ * Whether the gateway recorded in the state dir runs, decided by what answers on its port. A dead
+ * pid or a refused connection (a zombie, a reused pid) decide at once; only a port that accepts and
+ * stays silent waits for `timeoutMs`, generous so that a busy machine is not taken for a hung gateway.
+ */
+export async function checkRecordedGateway(stateDir: string, timeoutMs = 3_000): Promise<RecordedGateway> {
   const instance = await parseInstanceFile(stateDir);
   if (!instance || !isProcessAlive(instance.pid)) return { state: 'none' };
   const answer = await askHealth(reachableHost(instance.host), instance.port, timeoutMs);
