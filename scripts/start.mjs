@@ -1,7 +1,7 @@
 // `npm start`: on a Mac, Clawdbot.app itself — the menu-bar app with the gateway inside, from this
 // checkout (`electron .`; `npm start -- --headless` runs the bare gateway instead). Elsewhere: build
 // what is missing, then run the gateway in the foreground (`clawdbot gateway`), which prints the
-// web UI address with its token (`http://127.0.0.1:18789/#token=…`).
+// web UI address as a one-time sign-in link (`http://127.0.0.1:18789/#signin=…`; never the token).
 // Either way, on a machine without imsg (no `imsg` on PATH and no cliPath in the config) it runs in
 // demo mode, with a simulated Messages account, so the pairing flow can be tried anywhere. The demo
 // keeps its state in ~/.clawdbot/demo between runs (`npm start -- --fresh` starts it over), and the

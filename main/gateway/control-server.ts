@@ -118,7 +118,7 @@ export type ControlServerStats = ControlSocketStats;
 export interface ControlServer {
   host: string;
   port: number;
-  /** Base URL, e.g. http://127.0.0.1:18789 (the web UI; add `#token=…` to open it signed in). */
+  /** Base URL, e.g. http://127.0.0.1:18789 (the web UI; signInUrl() opens it signed in). */
   url: string;
   /** WebSocket URL, e.g. ws://127.0.0.1:18789/ws. */
   wsUrl: string;

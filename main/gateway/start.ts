@@ -28,7 +28,7 @@ export { RESTART_EXPECTED_MS } from './gateway';
 export { GatewayStartError, PORT_ENV_VAR, resolveBindHost, resolvePort, type StartGatewayOptions } from './start-options';
 
 export interface GatewayHandle {
-  /** http://127.0.0.1:<port>: the web UI (append `/#token=<token>` to open it signed in). */
+  /** http://127.0.0.1:<port>: the web UI (signInUrl() opens it signed in, once). */
   readonly url: string;
   /** ws://127.0.0.1:<port>/ws */
   readonly wsUrl: string;
