@@ -40,8 +40,6 @@ type SessionState = 'handshake' | 'authenticating' | 'ready';
 
 /** How a session tells its owner (control-sockets.ts) about itself. */
 export interface SessionHooks {
-  /** The client offered the right token when it upgraded (it still sends `connect`). */
-  signedIn: boolean;
   /** `connect` presented the right token. */
   onSignedIn(session: ControlSession): void;
   onClosed(session: ControlSession): void;

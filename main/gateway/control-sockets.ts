@@ -75,7 +75,6 @@ export class ControlSockets {
     const address = req.socket.remoteAddress ?? 'unknown';
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       const session = new ControlSession(ws, this.ctx, {
-        signedIn,
         onSignedIn: (s) => this.waiting.remove(s),
         onClosed: (s) => {
           this.sessions.delete(s);
