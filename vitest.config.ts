@@ -8,6 +8,8 @@ export default defineConfig({
     environment: 'node',
     // Integration tests spawn the built CLI and simulator (out/node); build them once first.
     globalSetup: ['test/support/global-setup.ts'],
+    // The fault and abuse suite (test/faults) prints one line per attack with its figures at the end.
+    reporters: ['default', './test/faults/figures-reporter.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Two cores: many tests spawn real processes, so keep parallelism modest.

@@ -11,6 +11,10 @@ export const MAX_FRAME_BYTES = 256 * 1024;
 export const DEFAULT_GATEWAY_PORT = 18789;
 /** Path of the WebSocket endpoint on the gateway's port (`ws://127.0.0.1:18789/ws`). */
 export const CONTROL_WS_PATH = '/ws';
+/** The web UI's sign-in endpoint on the gateway's port (`GET`: where the token is; `POST`: redeem a link). */
+export const SIGN_IN_PATH = '/sign-in';
+/** URL fragment parameter of a one-time sign-in link: `http://127.0.0.1:18789/#signin=<code>`. */
+export const SIGN_IN_FRAGMENT = 'signin';
 /** `service` field of `GET /health`: how a second gateway recognizes the one holding its port. */
 export const GATEWAY_SERVICE_ID = 'clawdbot-gateway';
 

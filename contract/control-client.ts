@@ -8,6 +8,7 @@
 //   const off = client.on('pairing', (event) => …);
 //   client.close();
 import { CONTROL_PROTOCOL_VERSION } from './constants';
+import { controlSubprotocols } from './control-subprotocol';
 // Types only: control-api.ts loads zod, which the browser bundle must not carry.
 import type { ControlEvent, ControlEvents, ControlParams, ControlResult, ServiceMethod } from './control-api';
 import { Emitter } from './emitter';
@@ -29,7 +30,8 @@ export interface WebSocketLike {
   addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: SocketEvent) => void): void;
 }
 
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
+/** Browser `WebSocket` and `ws` alike: `protocols` are the offered subprotocols. */
+export type WebSocketConstructor = new (url: string, protocols?: string[]) => WebSocketLike;
 
 /** Errors the client adds to the server's codes: no answer in time, or the socket went away. */
 export type ControlClientErrorCode = ControlErrorCode | 'timeout' | 'disconnected';
@@ -108,7 +110,9 @@ export function createControlClient(options: ControlClientOptions): ControlClien
 
   let socket: WebSocketLike;
   try {
-    socket = new options.WebSocket(options.url);
+    // The token also goes into the offered subprotocols: the gateway admits a client that has it
+    // before any stranger waiting to sign in (control-subprotocol.ts).
+    socket = new options.WebSocket(options.url, controlSubprotocols(options.token));
   } catch (error) {
     closed = true;
     rejectReady(new ControlClientError('disconnected', `Invalid gateway URL ${options.url}: ${(error as Error).message}`));

@@ -191,6 +191,23 @@ export interface HealthResponse {
   status?: GatewayStatus;
 }
 
+/**
+ * `GET /sign-in`, for the web UI before it has a token: where the person finds the gateway token
+ * (a file path only for visitors on this machine).
+ */
+export interface SignInHint {
+  /** e.g. "the file /Users/me/.clawdbot/gateway.token". */
+  tokenAt: string;
+}
+
+/**
+ * `POST /sign-in` with `{ code }`: the one-time code of a sign-in link the gateway printed
+ * (`http://127.0.0.1:18789/#signin=<code>`) is exchanged, once, for the token.
+ */
+export interface SignInResponse {
+  token: string;
+}
+
 export interface SendMessageResult {
   accountId: string;
   chunks: number;

@@ -7,6 +7,7 @@ import { useStore } from 'zustand';
 import { DEMO_ECHO_MODEL } from '../contract/constants';
 import type { AccessDecision, AccessLogEntry, AccountHealth, ChannelState, DemoInjectParams, GatewayStatus, PairingRequest } from '../contract/gateway-api';
 import { ago, clockTime, countdown, localTime } from './format';
+import { fetchTokenAt } from './connection';
 import type { GatewayLink, UiState } from './store';
 
 /** How often the demo panel re-reads the sent messages while the page is visible. */
@@ -41,7 +42,21 @@ function useNow(intervalMs: number): number {
   return now;
 }
 
-export function App({ link }: { link: GatewayLink }) {
+/** Where the token is, asked from the gateway while the page has none (null: not known here). */
+function useTokenAt(needed: boolean): string | null {
+  const [tokenAt, setTokenAt] = useState<string | null>(null);
+  useEffect(() => {
+    if (!needed || !/^https?:$/.test(window.location.protocol)) return;
+    let current = true;
+    void fetchTokenAt().then((answer) => current && setTokenAt(answer));
+    return () => {
+      current = false;
+    };
+  }, [needed]);
+  return tokenAt;
+}
+
+export function App({ link, signInProblem = null }: { link: GatewayLink; signInProblem?: string | null }) {
   const connection = useStore(link.store, (s) => s.connection);
   const status = useStore(link.store, (s) => s.status);
   const now = useNow(1000);
@@ -53,7 +68,7 @@ export function App({ link }: { link: GatewayLink }) {
         {status?.demo ? <span className="badge badge-demo">Simulated Messages account</span> : null}
         <ConnectionPill state={connection} />
       </header>
-      <ConnectionProblem link={link} now={now} />
+      <ConnectionProblem link={link} now={now} signInProblem={signInProblem} />
       {status && connection !== 'no-token' && connection !== 'unauthorized' ? (
         <main className={connection === 'connected' ? '' : 'stale'}>
           <GatewayFacts status={status} />
@@ -82,21 +97,24 @@ function ConnectionPill({ state }: { state: UiState['connection'] }) {
   );
 }
 
-function ConnectionProblem({ link, now }: { link: GatewayLink; now: number }) {
+function ConnectionProblem({ link, now, signInProblem }: { link: GatewayLink; now: number; signInProblem: string | null }) {
   const connection = useStore(link.store, (s) => s.connection);
   const problem = useStore(link.store, (s) => s.problem);
   const retryAt = useStore(link.store, (s) => s.retryAt);
+  const needsToken = connection === 'no-token' || connection === 'unauthorized';
+  const tokenAt = useTokenAt(needsToken);
 
-  if (connection === 'no-token' || connection === 'unauthorized') {
+  if (needsToken) {
     return (
       <section className="panel panel-problem" aria-labelledby="auth-title">
         <h2 id="auth-title">{connection === 'unauthorized' ? 'Wrong gateway token' : 'No gateway token'}</h2>
+        {signInProblem && connection === 'no-token' ? <p role="alert">{signInProblem}</p> : null}
         <p>
           {connection === 'unauthorized'
             ? 'The gateway refused this token. It may have been regenerated, or the link is from another machine.'
             : 'This page needs the gateway token to show anything.'}{' '}
-          Open the link the gateway printed (it ends in <code>#token=…</code>), or paste the token from{' '}
-          <code>~/.clawdbot/gateway.token</code>:
+          Open the sign-in link the gateway printed (it ends in <code>#signin=…</code> and works once), or paste the token from{' '}
+          <code>{tokenAt ?? 'the gateway.token file in the state dir (~/.clawdbot)'}</code>:
         </p>
         <TokenForm link={link} />
       </section>

@@ -3,9 +3,12 @@
 // channel). Pure-JS npm dependencies (zod, ws, commander, json5, …) are bundled too: loading them
 // file by file from node_modules cost ~0.1 s of start-up and ~7 MB of memory. Native or optional
 // native modules stay external and are resolved from node_modules at run time.
-// Runs on `npm install` (the `prepare` script), before the tests, and before benchmarks.
+// Runs on `npm install` (the `prepare` script), before the tests, before benchmarks and on every
+// `npm start`. Each file is written to a temp name and renamed into place, so a `clawdbot` started
+// while a build runs (another terminal, a test) loads either the old file or the new one, never a
+// half-written one.
 import { build } from 'esbuild';
-import { readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative } from 'node:path';
 
@@ -38,7 +41,14 @@ const result = await build({
   sourcemap: 'linked',
   metafile: true,
   logLevel: 'warning',
+  write: false,
 });
+for (const file of result.outputFiles) {
+  mkdirSync(dirname(file.path), { recursive: true });
+  const tmp = `${file.path}.${process.pid}.tmp`;
+  writeFileSync(tmp, file.contents);
+  renameSync(tmp, file.path);
+}
 
 // Remove chunks of earlier builds (names carry a content hash). Only stale files are removed, so a
 // gateway started from the previous build keeps the chunks it may still load lazily.
@@ -46,6 +56,7 @@ const fresh = new Set(Object.keys(result.metafile.outputs).map((path) => relativ
 const chunksDir = join(outdir, 'chunks');
 for (const name of readdirSync(chunksDir)) {
   const path = relative(root, join(chunksDir, name));
-  if (!fresh.has(path)) rmSync(join(chunksDir, name), { force: true });
+  // Another build's temp files are its own business.
+  if (!fresh.has(path) && !name.endsWith('.tmp')) rmSync(join(chunksDir, name), { force: true });
 }
 if (!process.env.CI_QUIET) console.log(`built out/node (cli, imsg-sim) in ${Date.now() - started} ms`);

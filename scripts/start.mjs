@@ -1,9 +1,11 @@
 // `npm start`: on a Mac, Clawdbot.app itself — the menu-bar app with the gateway inside, from this
 // checkout (`electron .`; `npm start -- --headless` runs the bare gateway instead). Elsewhere: build
 // what is missing, then run the gateway in the foreground (`clawdbot gateway`), which prints the
-// web UI address with its token (`http://127.0.0.1:18789/#token=…`).
+// web UI address as a one-time sign-in link (`http://127.0.0.1:18789/#signin=…`; never the token).
 // Either way, on a machine without imsg (no `imsg` on PATH and no cliPath in the config) it runs in
-// demo mode, with a simulated Messages account, so the pairing flow can be tried anywhere.
+// demo mode, with a simulated Messages account, so the pairing flow can be tried anywhere. The demo
+// keeps its state in ~/.clawdbot/demo between runs (`npm start -- --fresh` starts it over), and the
+// CLI finds its gateway there by itself (`npx clawdbot pairing list imessage`).
 // Extra arguments go to the gateway: `npm start -- --port 18800`, `npm start -- --demo`.
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
@@ -16,6 +18,10 @@ import JSON5 from 'json5';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const runApp = process.platform === 'darwin' && !args.includes('--headless');
+if (runApp && args.includes('--fresh')) {
+  console.error('npm start: --fresh (start the demo over) is for the headless gateway: run `npm start -- --headless --fresh`, or quit the app and delete ~/.clawdbot/demo.');
+  process.exit(2);
+}
 
 function run(command, commandArgs, what) {
   const result = spawnSync(command, commandArgs, { cwd: root, stdio: 'inherit' });

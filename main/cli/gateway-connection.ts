@@ -1,32 +1,56 @@
-// How the CLI finds and talks to a running gateway: the instance file `<stateDir>/gateway.json`
-// (written by the gateway once it listens; a stale one from a crashed gateway is ignored) says
-// where, and the token comes from the same places the gateway takes it from, in the same order:
-// config `gateway.auth.token`, env `CLAWDBOT_GATEWAY_TOKEN`, the token file `<stateDir>/gateway.token`.
+// How the CLI finds and talks to a running gateway.
+//
+// Where: the instance file `gateway.json` of the state dir (written by the gateway once it listens)
+// and, when no gateway of the state dir runs, that of the demo under it (`<stateDir>/demo`, where
+// `npm start` runs the demo gateway), so the CLI finds the gateway `npm start` runs without an
+// environment variable. A record counts only when the gateway answers on its port (a crashed
+// gateway's zombie or reused pid does not: instance-file.ts). A demo gateway is named as such on
+// stderr ("demo gateway, simulated Messages"), so the person knows which one they are talking to.
+//
+// The token comes from the same places that gateway takes it from, in the same order: its config's
+// `gateway.auth.token`, env `CLAWDBOT_GATEWAY_TOKEN`, its token file `<stateDir>/gateway.token`.
+//
+// A gateway that runs but cannot be reached (hung, overloaded, the token refused) is reported as
+// such: commands that would change something behind its back (pairing files, a second imsg) refuse
+// (`refuseBehindGateway`) instead of quietly falling back.
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import { ControlClientError, createControlClient, type ControlClient } from '../../contract/control-client';
 import { CONTROL_WS_PATH } from '../../contract/constants';
 import type { ControlResult } from '../../contract/control-api';
 import { parseConfigText, readConfigText } from '../config/load';
-import { resolveConfigPath, resolveStateDir, type Env } from '../config/paths';
+import { CONFIG_FILE_NAME, resolveConfigPath, resolveStateDir, type Env } from '../config/paths';
 import { readToken, TOKEN_ENV_VAR } from '../gateway/auth';
-import { readInstanceFile, type GatewayInstance } from '../gateway/instance-file';
+import { demoStateDir } from '../gateway/demo-location';
+import { checkRecordedGateway, type GatewayInstance } from '../gateway/instance-file';
 import { CLAWDBOT_VERSION } from '../gateway/version';
+import { CliError, EXIT_FAILURE } from './output';
 
 export type GatewayLookup =
-  | { kind: 'running'; client: ControlClient; instance: GatewayInstance; hello: ControlResult<'connect'>; close(): void }
-  /** No instance file, or it names a process that is gone. */
+  | {
+      kind: 'running';
+      client: ControlClient;
+      instance: GatewayInstance;
+      hello: ControlResult<'connect'>;
+      /** The state dir of the gateway found (the demo's when it is the demo gateway). */
+      stateDir: string;
+      close(): void;
+    }
+  /** No gateway answers for the state dir or its demo. */
   | { kind: 'not-running'; stateDir: string }
-  /** A gateway is recorded as running but did not let us in (wrong token, not answering). */
-  | { kind: 'unreachable'; instance: GatewayInstance; message: string; fix?: string };
+  /** A gateway runs but did not let us in (not answering, wrong token). */
+  | { kind: 'unreachable'; instance: GatewayInstance; stateDir: string; message: string; fix?: string };
 
 export interface ConnectOptions {
   env?: Env;
-  /** Default: resolveStateDir(env). */
+  /** Default: resolveStateDir(env). Its demo (`<stateDir>/demo`) is looked at too. */
   stateDir?: string;
   /** Default: resolveConfigPath(env). Only read for `gateway.auth.token`. */
   configPath?: string;
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** Where the CLI says which gateway it talks to when it is the demo (default: stderr). */
+  announce?: (line: string) => void;
 }
 
 export const GATEWAY_START_HINT = 'Start it with `clawdbot gateway` (or open the Clawdbot app).';
@@ -57,25 +81,61 @@ export async function resolveClientToken(env: Env, stateDir: string, configPath:
   return (await configToken(configPath)) ?? (env[TOKEN_ENV_VAR]?.trim() || undefined) ?? (await readToken(stateDir));
 }
 
-/** Connects to the gateway of this state dir, if one runs. The caller closes the client. */
+/** A state dir that may hold a running gateway, with the config its gateway reads. */
+interface Candidate {
+  stateDir: string;
+  configPath: string;
+}
+
+/** The state dir (and its config), then the demo under it (and the demo's config). */
+function candidates(env: Env, options: ConnectOptions): Candidate[] {
+  const stateDir = options.stateDir ?? resolveStateDir(env);
+  const demo = demoStateDir(stateDir);
+  return [
+    { stateDir, configPath: options.configPath ?? resolveConfigPath(env) },
+    { stateDir: demo, configPath: join(demo, CONFIG_FILE_NAME) },
+  ];
+}
+
+/** Connects to the gateway of this state dir (or of its demo), if one runs. The caller closes the client. */
 export async function connectToGateway(options: ConnectOptions = {}): Promise<GatewayLookup> {
   const env = options.env ?? process.env;
-  const stateDir = options.stateDir ?? resolveStateDir(env);
-  const instance = await readInstanceFile(stateDir);
-  if (!instance) return { kind: 'not-running', stateDir };
+  const announce = options.announce ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const places = candidates(env, options);
+  for (const place of places) {
+    const recorded = await checkRecordedGateway(place.stateDir);
+    if (recorded.state === 'none') continue;
+    if (recorded.state === 'unresponsive') {
+      return {
+        kind: 'unreachable',
+        instance: recorded.instance,
+        stateDir: place.stateDir,
+        message: `A gateway runs (pid ${recorded.instance.pid}, recorded in ${recorded.path}) but does not answer at ${recorded.instance.url}.`,
+        fix: 'Try again in a moment. If it keeps not answering, look at its log (the terminal or app running it), or stop it and start it again.',
+      };
+    }
+    const lookup = await connect(recorded.instance, place, env, options);
+    if (lookup.kind === 'running' && lookup.hello.status.demo) announce(`Using the demo gateway (simulated Messages) at ${lookup.instance.url}; its state dir is ${place.stateDir}.`);
+    return lookup;
+  }
+  return { kind: 'not-running', stateDir: places[0]!.stateDir };
+}
 
+async function connect(instance: GatewayInstance, place: Candidate, env: Env, options: ConnectOptions): Promise<GatewayLookup> {
+  const { stateDir } = place;
   let token: string | undefined;
   try {
-    token = await resolveClientToken(env, stateDir, options.configPath ?? resolveConfigPath(env));
+    token = await resolveClientToken(env, stateDir, place.configPath);
   } catch (error) {
-    return { kind: 'unreachable', instance, message: (error as Error).message };
+    return { kind: 'unreachable', instance, stateDir, message: (error as Error).message };
   }
   if (!token) {
     return {
       kind: 'unreachable',
       instance,
+      stateDir,
       message: `A gateway runs (pid ${instance.pid}) but no gateway token was found.`,
-      fix: `Set ${TOKEN_ENV_VAR}, or run the CLI as the user that runs the gateway (it reads ${stateDir}/gateway.token).`,
+      fix: `Set ${TOKEN_ENV_VAR}, or run the CLI as the user that runs the gateway (it reads ${join(stateDir, 'gateway.token')}).`,
     };
   }
 
@@ -90,15 +150,28 @@ export async function connectToGateway(options: ConnectOptions = {}): Promise<Ga
   });
   try {
     const hello = await client.ready;
-    return { kind: 'running', client, instance, hello, close: () => client.close() };
+    return { kind: 'running', client, instance, hello, stateDir, close: () => client.close() };
   } catch (error) {
     client.close();
     const clientError = error as ControlClientError;
     return {
       kind: 'unreachable',
       instance,
+      stateDir,
       message: `Gateway not reachable at ${instance.url} (pid ${instance.pid}): ${clientError.message}`,
       ...(clientError.fix ? { fix: clientError.fix } : {}),
     };
   }
+}
+
+/**
+ * The error for a command that would change things behind the back of a gateway that runs but
+ * cannot be reached (the pairing files, a second imsg): it says so instead of falling back.
+ */
+export function refuseBehindGateway(lookup: Extract<GatewayLookup, { kind: 'unreachable' }>, what: string): CliError {
+  return new CliError(
+    `${lookup.message}\nNot ${what} behind its back: the gateway (pid ${lookup.instance.pid}) would not know about it.`,
+    EXIT_FAILURE,
+    lookup.fix ?? `Try again in a moment; if the gateway stays unreachable, stop it (\`kill ${lookup.instance.pid}\`) and run the command again.`,
+  );
 }

@@ -67,9 +67,10 @@ export function buildProgram(): Command {
     .addOption(new Option('--port <port>', 'control API port (default: $CLAWDBOT_GATEWAY_PORT, gateway.port, 18789)').argParser(parsePort))
     .option('--bind <address>', 'listen address: loopback (default), lan or an IP (non-loopback needs gateway.auth.token)')
     .option('--json', 'log JSON lines on stdout instead of readable lines on stderr')
-    .option('--demo', 'use a simulated Messages account (imsg simulator) in a temporary state dir')
+    .option('--demo', 'use a simulated Messages account (imsg simulator); its state is kept in ~/.clawdbot/demo')
+    .option('--fresh', 'with --demo: start the demo over (a new token, no approvals, an empty conversation)')
     .option('--verbose', 'include debug logs')
-    .action((opts: { port?: number; bind?: string; json?: boolean; demo?: boolean; verbose?: boolean }) =>
+    .action((opts: { port?: number; bind?: string; json?: boolean; demo?: boolean; fresh?: boolean; verbose?: boolean }) =>
       run(async () => (await import('./commands/gateway')).runGateway(opts)),
     );
   gateway
@@ -79,8 +80,9 @@ export function buildProgram(): Command {
     .option('--bind <address>')
     .option('--json')
     .option('--demo')
+    .option('--fresh')
     .option('--verbose')
-    .action((opts: { port?: number; bind?: string; json?: boolean; demo?: boolean; verbose?: boolean }) =>
+    .action((opts: { port?: number; bind?: string; json?: boolean; demo?: boolean; fresh?: boolean; verbose?: boolean }) =>
       run(async () => (await import('./commands/gateway')).runGateway(opts)),
     );
   gateway

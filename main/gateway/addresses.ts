@@ -1,5 +1,7 @@
 // Host names as the control server uses them: which binds are loopback, how `host:port` is
-// written (IPv6 in brackets), and the address clients use for a wildcard bind.
+// written (IPv6 in brackets), the address clients use for a wildcard bind, and the names other
+// machines reach a non-loopback bind by.
+import { hostname, networkInterfaces } from 'node:os';
 
 export function isLoopbackHost(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, '');
@@ -13,5 +15,27 @@ export function hostPort(host: string, port: number): string {
 
 /** The address a client on this machine uses to reach a server bound to `host` (a wildcard bind → 127.0.0.1). */
 export function reachableHost(host: string): string {
-  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return isWildcardHost(host) ? '127.0.0.1' : host;
+}
+
+export function isWildcardHost(host: string): boolean {
+  return host === '0.0.0.0' || host === '::';
+}
+
+/**
+ * The names other machines can reach a server bound to `host` by: for a wildcard bind, this
+ * machine's non-loopback addresses (IPv4 for 0.0.0.0, both families for ::) and its host name
+ * (plain and `.local`, as Bonjour announces it); for one address, that address; for loopback, none.
+ * Read when the server starts listening (an address that appears later needs a restart).
+ */
+export function exposedHosts(host: string): string[] {
+  if (isLoopbackHost(host)) return [];
+  if (!isWildcardHost(host)) return [host];
+  const addresses = Object.values(networkInterfaces())
+    .flat()
+    .filter((info) => info !== undefined && !info.internal && (host === '::' || info.family === 'IPv4'))
+    .map((info) => info!.address);
+  const name = hostname().toLowerCase();
+  const names = name && name !== 'localhost' ? [name, name.endsWith('.local') ? name : `${name}.local`] : [];
+  return [...new Set([...addresses, ...names])];
 }

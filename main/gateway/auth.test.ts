@@ -49,6 +49,15 @@ describe('loadOrCreateToken', () => {
     await expect(loadOrCreateToken(stateDir, undefined, 'has spaces in the middle')).rejects.toThrow(/CLAWDBOT_GATEWAY_TOKEN environment variable is unusable: it contains spaces/);
   });
 
+  it('refuses tokens without randomness, accepts random ones of every common shape', async () => {
+    for (const weak of ['A'.repeat(43), 'ab'.repeat(20), '0123'.repeat(4)]) {
+      await expect(loadOrCreateToken(stateDir, undefined, weak), weak).rejects.toThrow(/unusable: it has almost no randomness/);
+    }
+    for (const good of ['Zx81mQ2pLk5vN0tR', '7d3f0c1e9a8b4c2d5e6f7a8b9c0d1e2f', 'c0a8e3d2-5b1f-4e6a-9c7d-2f8e1b3a4c5d', 'env-token-0123456789abcdef']) {
+      expect((await loadOrCreateToken(stateDir, undefined, good)).token).toBe(good);
+    }
+  });
+
   it('moves an unusable token file aside and writes a new one', async () => {
     await fs.mkdir(stateDir, { recursive: true });
     await fs.writeFile(tokenFilePath(stateDir), 'short\n', { mode: 0o600 });

@@ -37,7 +37,30 @@ export function tokenFilePath(stateDir: string): string {
 export function tokenProblem(token: string): string | null {
   if (token.length < MIN_TOKEN_LENGTH) return `it is shorter than ${MIN_TOKEN_LENGTH} characters`;
   if (!/^[\x21-\x7e]+$/.test(token)) return 'it contains spaces or non-ASCII characters';
+  if (estimatedBits(token) < MIN_TOKEN_BITS) return 'it has almost no randomness (a few characters repeated)';
   return null;
+}
+
+/**
+ * Fewest bits a token must carry by the estimate below. A random 16-character token scores ~60,
+ * `openssl rand -hex 16` ~120, a generated token ~240; "A" × 43 scores 0 and "abab…" 1 per character.
+ */
+const MIN_TOKEN_BITS = 48;
+
+/**
+ * A rough upper bound of a token's randomness: its length times the Shannon entropy of its
+ * character frequencies. It cannot tell a random token from a memorable one, only catch the
+ * degenerate ones (one character repeated, two alternating), which is what a fix can name.
+ */
+function estimatedBits(token: string): number {
+  const counts = new Map<string, number>();
+  for (const char of token) counts.set(char, (counts.get(char) ?? 0) + 1);
+  let bitsPerChar = 0;
+  for (const count of counts.values()) {
+    const p = count / token.length;
+    bitsPerChar -= p * Math.log2(p);
+  }
+  return bitsPerChar * token.length;
 }
 
 export function generateToken(): string {
@@ -100,6 +123,17 @@ export async function readToken(stateDir: string): Promise<string | undefined> {
   return token;
 }
 
+/**
+ * Where the token is, in words a person can act on: the token file, the config key, or the
+ * environment variable. Paths only when `withPaths` (a visitor from another machine learns nothing
+ * about this one's folders).
+ */
+export function describeTokenLocation(token: Pick<GatewayToken, 'source' | 'path'>, configPath: string, withPaths = true): string {
+  if (token.source === 'config') return withPaths ? `gateway.auth.token in ${configPath}` : "gateway.auth.token in the gateway's config";
+  if (token.source === 'env') return `the ${TOKEN_ENV_VAR} environment variable the gateway was started with`;
+  return withPaths && token.path ? `the file ${token.path}` : `the ${TOKEN_FILE_NAME} file in the gateway's state dir`;
+}
+
 /** What a client presenting the wrong token is told (over HTTP and over the WebSocket alike). */
 export const WRONG_TOKEN_ERROR: Readonly<ControlError> = {
   code: 'unauthorized',
@@ -129,10 +163,18 @@ async function readTokenFile(path: string, logger: Logger): Promise<string | und
     return undefined;
   }
   // A token file others can read is a token others can use: tighten it instead of refusing to start.
-  const stat = await fs.stat(path);
+  // A symlink is the person's choice of where the token lives: the file it points to is theirs, so
+  // it is only reported, never changed.
+  const link = await fs.lstat(path);
+  const stat = link.isSymbolicLink() ? await fs.stat(path) : link;
   if ((stat.mode & 0o077) !== 0) {
-    await fs.chmod(path, 0o600);
-    logger.warn('the gateway token file was readable by other users; changed its mode to 0600', { path });
+    if (link.isSymbolicLink()) {
+      const target = await fs.realpath(path);
+      logger.warn(`the gateway token file is readable by other users: ${path} links to ${target} (mode ${(stat.mode & 0o777).toString(8)}); run \`chmod 600 ${target}\``, { path, target });
+    } else {
+      await fs.chmod(path, 0o600);
+      logger.warn('the gateway token file was readable by other users; changed its mode to 0600', { path });
+    }
   }
   return token;
 }

@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlClientError } from '../../contract/control-client';
 import { MAX_FRAME_BYTES } from '../../contract/constants';
+import { CONTROL_SUBPROTOCOL, controlSubprotocols } from '../../contract/control-subprotocol';
 import type { HealthResponse } from '../../contract/gateway-api';
 import { closed, collectFrames, connectFrame, httpRequest, nextFrame, openSocket, rawUpgrade, startKit, type Kit } from '../../e2e/support/control-kit';
 import { startControlServer } from './control-server';
@@ -240,6 +241,23 @@ describe('requests', () => {
     await expect(b.request('pairing.approve', { code: 'ABCD2345' })).rejects.toMatchObject({ code: 'rate_limited' });
   });
 
+  it('counts failed guesses only: the owner approving many real requests is never limited', async () => {
+    let now = 1_000_000;
+    const k = await kit({ now: () => now, limits: { pairingAttempts: 10, pairingWindowMs: 60_000 } });
+    const owner = await k.client('owner');
+    // 14 real requests approved within 20 s (one request at a time, as senders write in).
+    for (let i = 0; i < 14; i += 1) {
+      const request = (await k.services.pairingStore.upsertRequest(`+1555000${String(i).padStart(4, '0')}`)).request!;
+      await expect(owner.request(i % 2 === 0 ? 'pairing.approve' : 'pairing.deny', { code: request.code })).resolves.toBeDefined();
+      now += 1_400;
+    }
+    // Wrong codes still use up the allowance, on every connection.
+    for (let i = 0; i < 10; i += 1) await expect(owner.request('pairing.approve', { code: 'ABCD2345' })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(owner.request('pairing.approve', { code: 'ABCD2345' })).rejects.toMatchObject({ code: 'rate_limited' });
+    const other = await k.client('other');
+    await expect(other.request('pairing.deny', { code: 'ABCD2345' })).rejects.toMatchObject({ code: 'rate_limited' });
+  });
+
   it('rate-limits plain requests per connection', async () => {
     let now = 0;
     const k = await kit({ now: () => now, limits: { requestBurst: 5, requestWindowMs: 1_000 } });
@@ -310,6 +328,24 @@ describe('connection limits', () => {
     const client = await k.client();
     expect((await client.request('status', {})).accounts).toHaveLength(1);
     for (const s of sockets) s.close();
+  });
+
+  it('admits a client that offers the token at the upgrade past a full waiting room, and never echoes the token', async () => {
+    const k = await kit({ limits: { maxConnections: 4 } });
+    const waiting = await Promise.all(Array.from({ length: 4 }, () => openSocket(k.server.wsUrl)));
+    expect((await rawUpgrade(k.server.port, {})).statusLine).toBe('HTTP/1.1 503 Service Unavailable');
+    // The owner's client (it offers the token) still gets in.
+    const owner = await k.client('owner');
+    expect((await owner.request('status', {})).accounts).toHaveLength(1);
+    const [ours, withToken] = controlSubprotocols(k.token);
+    const upgrade = await rawUpgrade(k.server.port, { 'Sec-WebSocket-Protocol': `${ours}, ${withToken}` });
+    expect(upgrade.statusLine).toBe('HTTP/1.1 101 Switching Protocols');
+    expect(upgrade.text).toContain(`Sec-WebSocket-Protocol: ${CONTROL_SUBPROTOCOL}\r\n`);
+    expect(upgrade.text).not.toContain(withToken!.slice('clawdbot-token.'.length));
+    // A wrong token at the upgrade is just a stranger: it waits in the (full) room.
+    const [, wrong] = controlSubprotocols(`${k.token}x`);
+    expect((await rawUpgrade(k.server.port, { 'Sec-WebSocket-Protocol': `${ours}, ${wrong}` })).statusLine).toBe('HTTP/1.1 503 Service Unavailable');
+    for (const s of waiting) s.close();
   });
 
   it('handles 1,000 hostile or broken connection attempts and stays responsive', async () => {

@@ -6,8 +6,8 @@
 //   - the first frame must be `connect` with the token (compared in constant time) and the same
 //     protocol version, within `handshakeTimeoutMs`; anything else is answered with the reason and
 //     the socket is closed with 1008. Events go to ready sessions only (control-sockets.ts);
-//   - requests are rate-limited per connection (a token bucket), `pairing.approve`/`pairing.deny`
-//     attempts also per connection and across all connections, and at most `maxInFlight` are
+//   - requests are rate-limited per connection (a token bucket), failed `pairing.approve`/`pairing.deny`
+//     attempts (guesses) also per connection and across all connections, and at most `maxInFlight` are
 //     answered at once; params are validated before anything reaches a service;
 //   - a session whose socket stops reading (unsent bytes over `maxBufferedBytes`) is dropped.
 import type { RawData, WebSocket } from 'ws';
@@ -32,11 +32,18 @@ export interface SessionContext {
   logger: Logger;
   warn: ThrottledWarn;
   now: () => number;
-  /** `pairing.approve` + `pairing.deny` attempts across all connections. */
+  /** Failed `pairing.approve` + `pairing.deny` attempts (guesses) across all connections. */
   globalPairingAttempts: TokenBucket;
 }
 
 type SessionState = 'handshake' | 'authenticating' | 'ready';
+
+/** How a session tells its owner (control-sockets.ts) about itself. */
+export interface SessionHooks {
+  /** `connect` presented the right token. */
+  onSignedIn(session: ControlSession): void;
+  onClosed(session: ControlSession): void;
+}
 
 const PAIRING_ATTEMPT_METHODS: ReadonlySet<string> = new Set(['pairing.approve', 'pairing.deny']);
 
@@ -54,7 +61,7 @@ export class ControlSession {
   constructor(
     readonly ws: WebSocket,
     private readonly ctx: SessionContext,
-    onClosed: (session: ControlSession) => void,
+    private readonly hooks: SessionHooks,
   ) {
     const { limits, now } = ctx;
     this.requests = createTokenBucket({ capacity: limits.requestBurst, windowMs: limits.requestWindowMs, now });
@@ -67,7 +74,7 @@ export class ControlSession {
     ws.on('error', (error) => ctx.logger.debug('control socket error', { error: error.message }));
     ws.on('close', (code) => {
       clearTimeout(this.handshakeTimer);
-      onClosed(this);
+      hooks.onClosed(this);
       if (this.state === 'ready') ctx.logger.debug('control client disconnected', { client: this.clientName, code });
     });
   }
@@ -98,6 +105,12 @@ export class ControlSession {
       return;
     }
     ws.send(text);
+  }
+
+  /** Closes a session that has not signed in with 1008 and `reason` (cut off after 1 s without a close reply). */
+  closeUnauthenticated(reason: string): void {
+    this.ws.close(1008, reason);
+    setTimeout(() => this.ws.terminate(), 1_000).unref();
   }
 
   /** Closes with 1001 and `reason`; a peer that does not complete the closing handshake is cut off after 1 s. */
@@ -186,6 +199,7 @@ export class ControlSession {
     clearTimeout(this.handshakeTimer);
     this.state = 'authenticating';
     this.clientName = params.client.name;
+    this.hooks.onSignedIn(this);
     try {
       const status = await ctx.services.status({});
       const result: ControlResult<'connect'> = { protocol: CONTROL_PROTOCOL_VERSION, server: { version: ctx.version, pid: process.pid }, status };
@@ -208,7 +222,8 @@ export class ControlSession {
       return;
     }
     const isPairingAttempt = PAIRING_ATTEMPT_METHODS.has(method);
-    const allowed = takeFromAll(isPairingAttempt ? [this.requests, this.pairingAttempts, ctx.globalPairingAttempts] : [this.requests]);
+    const guessBuckets = [this.pairingAttempts, ctx.globalPairingAttempts];
+    const allowed = takeFromAll(isPairingAttempt ? [this.requests, ...guessBuckets] : [this.requests]);
     if (!allowed.ok) {
       const seconds = Math.ceil(allowed.retryAfterMs / 1000);
       const message = isPairingAttempt
@@ -234,6 +249,9 @@ export class ControlSession {
     try {
       const handler = ctx.services[method] as (params: unknown) => Promise<unknown>;
       const result = await handler.call(ctx.services, parsed.data);
+      // Only failed guesses count against the pairing limit: an approval or denial of a real
+      // pending code gives its attempt back, so the owner working through requests is never refused.
+      if (isPairingAttempt) for (const bucket of guessBuckets) bucket.giveBack();
       this.respond(id, { result });
     } catch (error) {
       this.respond(id, { error: this.toControlError(error, method) });

@@ -3,9 +3,9 @@
 // config watcher. What outlives a restart (pairing store, services, log hub, the token) belongs to
 // the Gateway (gateway.ts), which hands it in.
 //
-// The control server and the channel start concurrently: the server is up in milliseconds, the
-// accounts take as long as imsg needs. If either fails, whichever half came up is taken down again,
-// so no imsg child outlives a failed start.
+// The control server binds first (a few milliseconds), then the channel starts: a taken port stops
+// the boot before any imsg is started. If the channel fails to start, the server is closed again,
+// so no half-started gateway is left listening.
 import type { AccountHealth } from '../../contract/gateway-api';
 import type { ConfigError } from '../config/errors';
 import type { ClawdbotConfig } from '../config/types';
@@ -40,6 +40,8 @@ export interface CoreParts {
   host: string;
   port: number;
   token: string;
+  /** Where the token is, in words (the web UI's sign-in page). */
+  tokenAt(local: boolean): string;
   options: Pick<StartGatewayOptions, 'allowedOrigins' | 'controlLimits' | 'channelTimings'>;
   env: NodeJS.ProcessEnv;
   stateDir: string;
@@ -74,24 +76,29 @@ export async function bootCore(config: ClawdbotConfig, parts: CoreParts): Promis
     ...(options.channelTimings ? { timings: options.channelTimings } : {}),
   });
 
-  const serverStarting = startControlServer({
-    host: parts.host,
-    port: parts.port,
-    token: parts.token,
-    services,
-    version: CLAWDBOT_VERSION,
-    logger: logs.logger('gateway'),
-    staticDir: parts.staticDir,
-    ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
-    ...(options.controlLimits ? { limits: options.controlLimits } : {}),
-  });
-  const channelStarting = channel.start();
   let server: ControlServer;
   try {
-    [server] = await Promise.all([serverStarting, channelStarting]);
+    server = await startControlServer({
+      host: parts.host,
+      port: parts.port,
+      token: parts.token,
+      services,
+      version: CLAWDBOT_VERSION,
+      logger: logs.logger('gateway'),
+      staticDir: parts.staticDir,
+      tokenAt: parts.tokenAt,
+      ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
+      ...(options.controlLimits ? { limits: options.controlLimits } : {}),
+    });
   } catch (error) {
-    // Whichever half came up is taken down again (no imsg child may outlive a failed start).
-    await Promise.allSettled([serverStarting.then((s) => s.close()), channelStarting.then(() => channel.stop(), () => channel.stop())]);
+    await agent.close();
+    throw error;
+  }
+  try {
+    await channel.start();
+  } catch (error) {
+    // No imsg child may outlive a failed start, and no server may stay up without its channel.
+    await Promise.allSettled([channel.stop(), server.close()]);
     await agent.close();
     throw error;
   }

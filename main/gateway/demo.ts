@@ -2,7 +2,11 @@
 // against a simulated Messages account — our imsg simulator (sim/) over a real SQLite
 // chat.db in the state dir — so anyone can try pairing, access policies and replies without a Mac.
 //
-// Layout of a demo state dir (a fresh temp dir, or CLAWDBOT_STATE_DIR when set):
+// Where: `<state dir>/demo` (~/.clawdbot/demo, demo-location.ts), kept between runs, so the token,
+// the approvals and the simulated conversation survive a restart and the CLI finds the demo gateway
+// by itself; `fresh` (`--fresh`) starts it over. CLAWDBOT_STATE_DIR, when set, is used as it is.
+//
+// Layout of a demo state dir:
 //   clawdbot.json                                 the demo config (JSON5, written once; yours to edit)
 //   demo-bin/imsg                                 wrapper: the simulator with a short watch debounce
 //   simulated-mac/Library/Messages/chat.db        the simulated Messages database
@@ -18,7 +22,6 @@
 // tried end to end; a configured model always wins, and outside demo mode the stand-in never runs.
 import { execFile } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEMO_ECHO_MODEL } from '../../contract/constants';
 import type { DemoInjectParams } from '../../contract/control-api';
@@ -27,9 +30,10 @@ import { shapeReply, type Agent, type AgentStatus } from '../agent/agent';
 import { createDemoEchoProvider } from '../agent/providers/demo-echo';
 import type { ModelProvider } from '../agent/providers/types';
 import { parseConfigText, readConfigText } from '../config/load';
-import { CONFIG_FILE_NAME, STATE_DIR_ENV, stateDirFromEnv, type Env } from '../config/paths';
+import { CONFIG_FILE_NAME, resolveStateDir, STATE_DIR_ENV, stateDirFromEnv, type Env } from '../config/paths';
 import { writeFileAtomic } from '../util/atomic-file';
 import { checkoutRoot } from '../util/checkout-root';
+import { demoStateDir } from './demo-location';
 
 /** The simulated Mac's own number (the account the demo gateway "is"). */
 export const DEMO_ME = '+15550000000';
@@ -42,17 +46,17 @@ export const SIMULATOR_ENV = 'CLAWDBOT_IMSG_SIMULATOR';
 
 export interface DemoOptions {
   env?: Env;
-  /** Default: $CLAWDBOT_STATE_DIR, else a new temp dir (removed by cleanup()). */
+  /** Default: demoLocation() ($CLAWDBOT_STATE_DIR, else ~/.clawdbot/demo). */
   stateDir?: string;
   /** The simulator executable (default: $CLAWDBOT_IMSG_SIMULATOR, else the checkout's). */
   simulatorPath?: string;
+  /** Start over: remove the demo's state (token, approvals, conversation, config) first. */
+  fresh?: boolean;
 }
 
 export interface DemoSetup {
   stateDir: string;
   configPath: string;
-  /** True when stateDir is a temp dir made for this run (cleanup() removes it). */
-  temporary: boolean;
   dbPath: string;
   simulatorPath: string;
   /** The account's cliPath (the wrapper script). */
@@ -68,7 +72,7 @@ export interface DemoSetup {
    * `modelConfigured`: a real model is configured (false when the demo assistant stands in).
    */
   banner(options: { modelConfigured: boolean }): string[];
-  /** Closes the simulated chat.db and removes a temporary state dir. */
+  /** Closes the simulated chat.db (the state dir stays for the next run). */
   cleanup(): Promise<void>;
 }
 
@@ -90,7 +94,13 @@ export function defaultSimulatorPath(env: Env = process.env): string | undefined
   return root ? join(root, 'sim', 'bin', 'imsg') : undefined;
 }
 
-/** Creates (or reuses) the demo state dir, chat.db, wrapper and config. */
+/** The demo's state dir: the one asked for, else $CLAWDBOT_STATE_DIR, else `~/.clawdbot/demo`. */
+export function demoLocation(options: Pick<DemoOptions, 'stateDir' | 'env'> = {}): string {
+  const env = options.env ?? process.env;
+  return resolve(options.stateDir ?? stateDirFromEnv(env) ?? demoStateDir(resolveStateDir(env)));
+}
+
+/** Creates (or reuses, or with `fresh` starts over) the demo state dir, chat.db, wrapper and config. */
 export async function prepareDemo(options: DemoOptions = {}): Promise<DemoSetup> {
   const env = options.env ?? process.env;
   const found = options.simulatorPath ?? defaultSimulatorPath(env);
@@ -100,24 +110,19 @@ export async function prepareDemo(options: DemoOptions = {}): Promise<DemoSetup>
   const simulatorPath = resolve(found);
   checkSimulator(simulatorPath);
 
-  const requested = options.stateDir ?? stateDirFromEnv(env);
-  const temporary = requested === undefined;
-  const stateDir = requested ? resolve(requested) : await fs.mkdtemp(join(tmpdir(), 'clawdbot-demo-'));
-  await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
-
+  const stateDir = demoLocation({ ...options, env });
   const configPath = join(stateDir, CONFIG_FILE_NAME);
   const cliPath = join(stateDir, 'demo-bin', 'imsg');
   const dbPath = join(stateDir, 'simulated-mac', 'Library', 'Messages', 'chat.db');
 
-  try {
-    await ensureDemoConfig(configPath, cliPath, dbPath);
-    await writeFileAtomic(cliPath, wrapperScript(simulatorPath), { mode: 0o700, dirMode: 0o700 });
-    await fs.mkdir(join(stateDir, 'simulated-mac', 'Library', 'Messages'), { recursive: true, mode: 0o700 });
-    await runSimulator(simulatorPath, ['sim', 'init', '--db', dbPath, '--me', DEMO_ME]);
-  } catch (error) {
-    if (temporary) await fs.rm(stateDir, { recursive: true, force: true });
-    throw error;
-  }
+  // Only a demo's own folder is ever removed: checked before anything is touched.
+  await checkDemoConfig(configPath, cliPath);
+  if (options.fresh) await fs.rm(stateDir, { recursive: true, force: true });
+  await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await writeDemoConfigIfMissing(configPath, cliPath, dbPath);
+  await writeFileAtomic(cliPath, wrapperScript(simulatorPath), { mode: 0o700, dirMode: 0o700 });
+  await fs.mkdir(join(stateDir, 'simulated-mac', 'Library', 'Messages'), { recursive: true, mode: 0o700 });
+  await runSimulator(simulatorPath, ['sim', 'init', '--db', dbPath, '--me', DEMO_ME]);
 
   const injectCommand = (from = DEMO_SENDER, text = 'Hello Clawdbot!') => shellCommand([simulatorPath, 'sim', 'inject', '--db', dbPath, '--from', from, '--text', text]);
   const sentCommand = () => shellCommand([simulatorPath, 'sim', 'sent', '--db', dbPath, '--text']);
@@ -127,7 +132,6 @@ export async function prepareDemo(options: DemoOptions = {}): Promise<DemoSetup>
   return {
     stateDir,
     configPath,
-    temporary,
     dbPath,
     simulatorPath,
     cliPath,
@@ -137,14 +141,14 @@ export async function prepareDemo(options: DemoOptions = {}): Promise<DemoSetup>
     banner({ modelConfigured }) {
       const lines = [
         'DEMO MODE: a simulated Messages account (imsg simulator); no real iMessages are read or sent.',
-        `  State dir: ${stateDir}${temporary ? ' (temporary: removed when the gateway stops; set CLAWDBOT_STATE_DIR to keep it)' : ''}`,
+        `  State dir: ${stateDir} (kept between runs: token, approvals, conversation; \`--fresh\` starts over)`,
         '  In the web UI, the "Simulated Messages" panel receives messages as someone else and shows the replies.',
         '  Receive a message as someone else (run in another terminal):',
         `    ${injectCommand()}`,
         '  See what the gateway sent:',
         `    ${sentCommand()}`,
-        '  Use the CLI with this gateway:',
-        `    ${STATE_DIR_ENV}=${shellQuote(stateDir)} clawdbot pairing list imessage`,
+        '  Use the CLI with this gateway (it finds the demo gateway by itself):',
+        '    npx clawdbot pairing list imessage',
       ];
       if (!modelConfigured) {
         lines.push(
@@ -157,7 +161,6 @@ export async function prepareDemo(options: DemoOptions = {}): Promise<DemoSetup>
     },
     async cleanup() {
       messages.close();
-      if (temporary) await fs.rm(stateDir, { recursive: true, force: true });
     },
   };
 }
@@ -293,11 +296,11 @@ function checkSimulator(simulatorPath: string): void {
 }
 
 /**
- * Writes the demo config unless the state dir already has one. An existing config is reused only
- * if it is a demo config (its account uses this dir's simulator wrapper): --demo must never take
- * over a real setup because CLAWDBOT_STATE_DIR happened to point at it.
+ * Refuses a state dir whose config is not a demo config (its account does not use this dir's
+ * simulator wrapper): --demo (and --fresh) must never take over or remove a real setup because
+ * CLAWDBOT_STATE_DIR happened to point at it. No config yet is fine.
  */
-async function ensureDemoConfig(configPath: string, cliPath: string, dbPath: string): Promise<void> {
+async function checkDemoConfig(configPath: string, cliPath: string): Promise<void> {
   const text = await readConfigText(configPath);
   if (text !== undefined) {
     let usesSimulator = false;
@@ -311,11 +314,15 @@ async function ensureDemoConfig(configPath: string, cliPath: string, dbPath: str
     if (!usesSimulator) {
       throw new DemoSetupError(
         `${configPath} is not a demo config (its iMessage account does not use the simulator at ${cliPath}); refusing to run the demo on it.`,
-        `Unset ${STATE_DIR_ENV} to run the demo in a temporary folder, or point it at an empty folder.`,
+        `Unset ${STATE_DIR_ENV} to run the demo in its own folder (${demoStateDir('~/.clawdbot')}), or point it at an empty folder.`,
       );
     }
-    return;
   }
+}
+
+/** Writes the demo config unless the state dir already has one (it is the person's to edit). */
+async function writeDemoConfigIfMissing(configPath: string, cliPath: string, dbPath: string): Promise<void> {
+  if ((await readConfigText(configPath)) !== undefined) return;
   const config = [
     '// Clawdbot demo config, written by `clawdbot gateway --demo`: one simulated Messages account',
     '// (the imsg simulator). Edit it like a real config; the running gateway reloads it.',

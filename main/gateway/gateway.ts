@@ -30,7 +30,7 @@ import { PairingStore } from '../pairing/store';
 import type { LogHub, Logger } from '../util/logger';
 import { SerialQueue } from '../util/serial-queue';
 import { isLoopbackHost } from './addresses';
-import { loadOrCreateToken, TOKEN_ENV_VAR, type GatewayToken } from './auth';
+import { describeTokenLocation, loadOrCreateToken, TOKEN_ENV_VAR, type GatewayToken } from './auth';
 import { bootCore, shutdownCore, type Core } from './core';
 import type { DemoSetup } from './demo';
 import { PendingPairingCount } from './pending-pairing';
@@ -136,6 +136,16 @@ export class Gateway {
     return this.gatewayToken!.token;
   }
 
+  /** Where the token of the last boot comes from, in words with paths (for the person who started it). */
+  get tokenAt(): string {
+    return describeTokenLocation(this.gatewayToken!, this.setup.configPath);
+  }
+
+  /** A new one-time sign-in link for the web UI (sign-in.ts). */
+  signInUrl(): string {
+    return this.current().server.signInUrl();
+  }
+
   /** `accounts`: the channel's health when the caller already has it (a health push), else read now. */
   status(accounts?: AccountHealth[]): GatewayStatus {
     const { configPath, stateDir, demo } = this.setup;
@@ -213,6 +223,7 @@ export class Gateway {
       host,
       port,
       token: this.gatewayToken.token,
+      tokenAt: (local) => describeTokenLocation(this.gatewayToken!, configPath, local),
       options,
       env,
       stateDir,

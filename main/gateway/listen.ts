@@ -56,11 +56,27 @@ export async function explainListenError(error: unknown, host: string, port: num
   return error instanceof Error ? error : new Error(String(error));
 }
 
+/** What answered a /health request on a port. */
+export type HealthAnswer =
+  | { kind: 'gateway'; health: HealthResponse }
+  /** Something answered, but not as a Clawdbot gateway. */
+  | { kind: 'other' }
+  /** Nothing listens there. */
+  | { kind: 'refused' }
+  /** No answer in time, or the connection was cut before one came. */
+  | { kind: 'no-answer' };
+
 /** Asks whatever holds the port whether it is a Clawdbot gateway (unauthenticated /health). */
-export function probeGateway(host: string, port: number, timeoutMs = 1_000): Promise<HealthResponse | undefined> {
+export async function probeGateway(host: string, port: number, timeoutMs = 1_000): Promise<HealthResponse | undefined> {
+  const answer = await askHealth(host, port, timeoutMs);
+  return answer.kind === 'gateway' ? answer.health : undefined;
+}
+
+/** GET /health on host:port, and what came of it. */
+export function askHealth(host: string, port: number, timeoutMs = 1_000): Promise<HealthAnswer> {
   return new Promise((resolve) => {
     // Whatever the outcome, the probe's socket is closed: the other program may never close it.
-    const finish = (value: HealthResponse | undefined) => {
+    const finish = (value: HealthAnswer) => {
       resolve(value);
       req.destroy();
     };
@@ -71,22 +87,22 @@ export function probeGateway(host: string, port: number, timeoutMs = 1_000): Pro
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
           body += chunk;
-          if (body.length > 64 * 1024) finish(undefined);
+          if (body.length > 64 * 1024) finish({ kind: 'other' });
         });
         res.on('end', () => {
           try {
             const parsed = JSON.parse(body) as Partial<HealthResponse>;
             const isGateway = res.statusCode === 200 && parsed.service === GATEWAY_SERVICE_ID && typeof parsed.pid === 'number';
-            finish(isGateway ? (parsed as HealthResponse) : undefined);
+            finish(isGateway ? { kind: 'gateway', health: parsed as HealthResponse } : { kind: 'other' });
           } catch {
-            finish(undefined);
+            finish({ kind: 'other' });
           }
         });
-        res.on('error', () => finish(undefined));
+        res.on('error', () => finish({ kind: 'no-answer' }));
       },
     );
-    req.on('timeout', () => finish(undefined));
-    req.on('error', () => finish(undefined));
+    req.on('timeout', () => finish({ kind: 'no-answer' }));
+    req.on('error', (error: NodeJS.ErrnoException) => finish(error.code === 'ECONNREFUSED' ? { kind: 'refused' } : { kind: 'no-answer' }));
     req.end();
   });
 }

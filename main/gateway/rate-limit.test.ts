@@ -42,3 +42,19 @@ describe('takeFromAll', () => {
     expect(takeFromAll([mine, global]).ok).toBe(true);
   });
 });
+
+describe('giveBack', () => {
+  it('returns a taken token, never above the capacity', () => {
+    const now = 0;
+    const bucket = createTokenBucket({ capacity: 2, windowMs: 60_000, now: () => now });
+    expect(bucket.take().ok).toBe(true);
+    expect(bucket.take().ok).toBe(true);
+    expect(bucket.take().ok).toBe(false);
+    bucket.giveBack();
+    expect(bucket.take().ok).toBe(true);
+    bucket.giveBack();
+    bucket.giveBack();
+    bucket.giveBack();
+    expect([bucket.take(), bucket.take(), bucket.take()].map((r) => r.ok)).toEqual([true, true, false]);
+  });
+});

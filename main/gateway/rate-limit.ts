@@ -13,6 +13,8 @@ export interface TokenBucket {
   take(): TakeResult;
   /** Milliseconds until a token is available (0: one is available now). Takes nothing. */
   waitMs(): number;
+  /** Gives back a token taken for an attempt that turned out not to count (never above capacity). */
+  giveBack(): void;
 }
 
 export interface TokenBucketOptions {
@@ -48,6 +50,10 @@ export function createTokenBucket({ capacity, windowMs, now = Date.now }: TokenB
       return { ok: true };
     },
     waitMs,
+    giveBack() {
+      refill();
+      tokens = Math.min(capacity, tokens + 1);
+    },
   };
 }
 

@@ -1,12 +1,14 @@
 // Which requests the control server answers at all, before any token is looked at (HTTP and
 // WebSocket upgrades alike). The threats are other users' and web pages' access to a loopback port:
-//   - the Host header must name this server (`127.0.0.1:<port>`, `localhost:<port>`, `[::1]:<port>`
-//     or the bind host): blocks DNS rebinding, where evil.example resolves to 127.0.0.1;
+//   - the Host header must name this server (`127.0.0.1:<port>`, `localhost:<port>`, `[::1]:<port>`,
+//     the bind host, and when bound beyond loopback the names other machines reach it by: this
+//     machine's addresses and host name): blocks DNS rebinding, where evil.example resolves to
+//     127.0.0.1 (or to this machine's LAN address). The token is still required everywhere;
 //   - an Origin header, when present, must be the gateway's own origin or an allowed one (the
 //     app's): blocks cross-site WebSocket hijacking from any page the user visits. Non-browser
 //     clients (the CLI) send no Origin and authenticate with the token like everyone else.
 import type { IncomingMessage } from 'node:http';
-import { hostPort } from './addresses';
+import { exposedHosts, hostPort } from './addresses';
 import type { ThrottledWarn } from './throttled-warn';
 
 export interface Rejection {
@@ -21,9 +23,12 @@ export class RequestGuard {
 
   constructor(private readonly warn: ThrottledWarn) {}
 
-  /** Allows the names of `host:port` and the loopback names, and the origins they form plus `extraOrigins`. */
+  /**
+   * Allows the loopback names, the bind host and the names it is exposed by (exposedHosts) with
+   * `:port`, and the origins they form plus `extraOrigins`.
+   */
   listeningOn(host: string, port: number, extraOrigins: readonly string[]): void {
-    const names = ['127.0.0.1', 'localhost', '[::1]', host.toLowerCase()];
+    const names = [...new Set(['127.0.0.1', 'localhost', '[::1]', host, ...exposedHosts(host)].map((name) => name.toLowerCase()))];
     this.allowedHosts = new Set(names.map((h) => hostPort(h, port).toLowerCase()));
     const ownOrigins = names.map((h) => `http://${hostPort(h, port)}`);
     this.allowedOrigins = new Set([...ownOrigins, ...extraOrigins].map(normalizeOrigin));

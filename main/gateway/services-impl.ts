@@ -85,7 +85,7 @@ export function createGatewayServices(parts: GatewayParts): GatewayServicesImpl 
       if (error instanceof DemoInputError) throw new ActionableError('bad_request', `${method}: ${error.message}`);
       // The simulated chat.db is missing, locked or damaged: nothing the request itself got wrong.
       const message = error instanceof Error ? error.message : String(error);
-      throw new ActionableError('unavailable', `${method}: the simulated Messages database could not be used: ${message}`, 'Restart the demo gateway (a temporary demo starts from a fresh database).');
+      throw new ActionableError('unavailable', `${method}: the simulated Messages database could not be used: ${message}`, 'Start the demo over: `clawdbot gateway --demo --fresh` (or `npm start -- --fresh`).');
     }
   }
 

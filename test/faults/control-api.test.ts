@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTROL_PROTOCOL_VERSION, MAX_FRAME_BYTES } from '../../contract/constants';
 import { readToken } from '../../main/gateway/auth';
 import { waitFor } from '../gateway/harness';
+import { recordFigures } from './figures';
 import { startRig, type Rig } from './gateway-kit';
 import { inject } from '../support/sim-inject';
 
@@ -106,7 +107,7 @@ describe('control API of a running gateway under hostile clients', () => {
     expect(await attempt({ frames: ['{not json'] })).toMatchObject({ closeCode: 1008, errors: ['bad_request'] });
   });
 
-  it('stays responsive through 1,000 hostile connection attempts: the owner is answered, messages are answered', async () => {
+  it('stays responsive through 1,000 hostile connection attempts: the owner is answered, messages are answered', async ({ task }) => {
     const owner = rig.client;
     const ownerLatencies: number[] = [];
     let storming = true;
@@ -135,6 +136,13 @@ describe('control API of a running gateway under hostile clients', () => {
     storming = false;
     await ownerLoop;
 
+    recordFigures(task, {
+      attack: '1,000 hostile connections (wrong token, foreign Origin, rebinding Host, garbage)',
+      figures: {
+        'requests refused': outcomes.filter((o) => o.status !== undefined || o.closeCode !== undefined).length,
+        'owner status max (ms)': Math.round(Math.max(...ownerLatencies)),
+      },
+    });
     expect(outcomes).toHaveLength(1000);
     const accepted = outcomes.filter((o) => o.status === undefined && o.closeCode === undefined);
     expect(accepted).toEqual([]); // every attempt was refused or closed by the server

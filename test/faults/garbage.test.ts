@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simBinPath } from '../../sim/lib';
 import { waitFor } from '../gateway/harness';
+import { recordFigures } from './figures';
 import { answerAccounting, burst, sleep, startRig, type Rig } from './gateway-kit';
 
 const wrapper = fileURLToPath(new URL('./bin/imsg-oversized', import.meta.url));
@@ -22,14 +23,16 @@ afterAll(async () => {
 });
 
 describe('garbage, partial, oversized and non-UTF-8 lines from imsg', () => {
-  it('are skipped (or read with replacement characters) with a log line each; every message is still answered exactly once, without a restart', async () => {
+  it('are skipped (or read with replacement characters) with a log line each; every message is still answered exactly once, without a restart', async ({ task }) => {
     const { ws } = rig;
     const base = ws.sim.maxRowid();
     ws.sim.injectMany(burst(TOTAL, 6, '+1555320'));
     await waitFor(`${TOTAL} replies`, () => ws.countSent(base) >= TOTAL, 20_000);
     await sleep(300);
     const rows = ws.sent(base);
-    expect(answerAccounting(rows, TOTAL)).toEqual({ missing: [], doubled: [], stray: 0 });
+    const accounting = answerAccounting(rows, TOTAL);
+    recordFigures(task, { attack: `garbage, oversized and non-UTF-8 imsg lines during ${TOTAL} messages`, figures: { lost: accounting.missing.length, doubled: accounting.doubled.length } });
+    expect(accounting).toEqual({ missing: [], doubled: [], stray: 0 });
 
     const health = await rig.account();
     expect(health.state).toBe('listening');

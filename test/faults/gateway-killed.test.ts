@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccountHealth } from '../../contract/gateway-api';
 import { isAlive, waitFor } from '../gateway/harness';
+import { recordFigures } from './figures';
 import { answerAccounting, burst, sleep, startRig, type Rig } from './gateway-kit';
 
 const TOTAL = 1000;
@@ -63,7 +64,11 @@ describe(`gateway SIGKILLed during a ${TOTAL}-message burst, then started again`
     expect(resumed.lastRowid).toBeGreaterThan(base);
   });
 
-  it('loses nothing: every message is answered', () => {
+  it('loses nothing: every message is answered', ({ task }) => {
+    recordFigures(task, {
+      attack: `gateway SIGKILLed at ${answeredAtKill}/${TOTAL} replies, started again`,
+      figures: { lost: accounting.missing.length, doubled: accounting.doubled.length, 'orphaned imsg': orphanExited ? 0 : 1 },
+    });
     expect(accounting.missing).toEqual([]);
     expect(accounting.stray).toBe(0);
   });

@@ -8,6 +8,7 @@
 // and turns red once it is fixed, so the marker is then removed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccountHealth } from '../../contract/gateway-api';
+import { recordFigures } from './figures';
 import { answerAccounting, burst, sleep, startRig, type Rig } from './gateway-kit';
 
 const TOTAL = 1000;
@@ -79,7 +80,11 @@ describe(`imsg rpc SIGKILLed ${KILLS} times during a ${TOTAL}-message burst`, ()
     for (const { recoveredMs } of kills) expect(recoveredMs).toBeLessThanOrEqual(5000);
   });
 
-  it('answers no message twice, and nothing that was not asked', () => {
+  it('answers no message twice, and nothing that was not asked', ({ task }) => {
+    recordFigures(task, {
+      attack: `imsg rpc SIGKILLed ${KILLS}× during ${TOTAL} messages`,
+      figures: { lost: accounting.missing.length, doubled: accounting.doubled.length, 'listening again after (ms)': kills.map((k) => k.recoveredMs).join(', ') },
+    });
     expect(accounting.doubled).toEqual([]);
     expect(accounting.stray).toBe(0);
   });

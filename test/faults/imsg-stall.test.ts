@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startGateway, type GatewayHandle } from '../../main/gateway/start';
 import { isAlive, waitFor, workspace, type Workspace } from '../gateway/harness';
 import { startFakeModelServer, type FakeModelServer } from '../support/fake-model-server';
+import { recordFigures } from './figures';
 import { modelConfig, sleep } from './gateway-kit';
 import { inject } from '../support/sim-inject';
 
@@ -72,7 +73,7 @@ describe('imsg stalls', () => {
     await waitFor('the reply', () => ws!.sent(row.rowid).length === 1, 5000);
   });
 
-  it('while listening: the liveness check or the send times out, the silent imsg is killed, a new one listens; the message is answered once', async () => {
+  it('while listening: the liveness check or the send times out, the silent imsg is killed, a new one listens; the message is answered once', async ({ task }) => {
     const { marker } = await start(STARTUP_REQUESTS);
     await waitFor('listening', () => account().state === 'listening', 5000);
     const stalledPid = account().pid!;
@@ -87,6 +88,7 @@ describe('imsg stalls', () => {
     const answers = () => ws!.sent(row.rowid).filter((r) => r.text.includes('#2#')).length;
     await waitFor('the reply', () => answers() > 0, 5000);
     await sleep(800); // a second answer would show up now
+    recordFigures(task, { attack: 'imsg stalls while listening (alive, silent)', figures: { lost: answers() === 0 ? 1 : 0, doubled: Math.max(0, answers() - 1), restarts: back.restarts } });
     expect(answers()).toBe(1);
   });
 

@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cliPath, isAlive, runCli, startGatewayProcess, waitFor, workspace, type GatewayProcess, type Workspace } from './harness';
+import { cliPath, isAlive, repoRoot, runCli, startGatewayProcess, waitFor, workspace, type GatewayProcess, type Workspace } from './harness';
 
 const cleanups: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
@@ -35,9 +35,10 @@ function freePort(): Promise<number> {
 }
 
 describe('clawdbot gateway --demo', () => {
-  it('runs a simulated account in a temp dir; the banner\'s inject command makes a pairing request the CLI lists', async () => {
+  it('runs a simulated account in ~/.clawdbot/demo; the banner\'s inject command makes a pairing request the CLI lists', async () => {
     const w = ws();
-    const env = { ...w.env };
+    // A home of its own: the demo lives in ~/.clawdbot/demo, found by the CLI without any variable.
+    const env: NodeJS.ProcessEnv = { ...w.env, HOME: join(w.dir, 'home') };
     delete env.CLAWDBOT_STATE_DIR;
     const child = spawn(process.execPath, [cliPath, 'gateway', '--demo', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -50,14 +51,15 @@ describe('clawdbot gateway --demo', () => {
     await waitFor('the demo banner', () => stderr.includes('Press Ctrl-C to stop.'), 20_000);
     expect(stderr).toContain('DEMO MODE: a simulated Messages account (imsg simulator); no real iMessages are read or sent.');
     expect(stderr).toContain('Account:  iMessage default (simulated): listening');
-    const stateDir = /State dir: (\S+) \(temporary/.exec(stderr)![1]!;
+    const stateDir = /State dir: (\S+) \(kept between runs/.exec(stderr)![1]!;
+    expect(stateDir).toBe(join(w.dir, 'home', '.clawdbot', 'demo'));
     const inject = /Receive a message as someone else.*\n {4}(.+)\n/.exec(stderr)![1]!;
 
     const injected = await new Promise<string>((resolve, reject) =>
       execFile('/bin/sh', ['-c', inject], (error, stdout) => (error ? reject(error) : resolve(stdout))),
     );
     expect(JSON.parse(injected)).toMatchObject({ rowid: expect.any(Number) });
-    const cliEnv = { ...env, CLAWDBOT_STATE_DIR: stateDir };
+    const cliEnv = env;
     const listed = await waitFor('the request in `pairing list`', async () => {
       const result = await runCli(['pairing', 'list', 'imessage'], cliEnv);
       return result.stdout.startsWith('Pairing requests (1)') ? result.stdout : undefined;
@@ -67,10 +69,13 @@ describe('clawdbot gateway --demo', () => {
     expect(status.stdout).toContain(`Demo mode: simulated Messages account (state dir ${stateDir}).`);
     expect(status.stdout).toContain('- iMessage default (Simulated Mac, simulated): enabled, configured, rpc listening');
 
+    expect(status.stderr).toContain(`Using the demo gateway (simulated Messages) at http://127.0.0.1:`);
+
     child.kill('SIGINT');
     expect(await exited).toBe(0);
-    // A temporary demo leaves nothing behind.
-    expect(existsSync(stateDir)).toBe(false);
+    // The demo's state stays for the next run.
+    expect(existsSync(join(stateDir, 'gateway.token'))).toBe(true);
+    expect(existsSync(join(stateDir, 'gateway.json'))).toBe(false);
   });
 });
 
@@ -81,9 +86,10 @@ describe('clawdbot gateway', () => {
     const text = await waitFor('the account listening line', () => (g.stderr().includes('rpc listening') ? g.stderr() : undefined));
     expect(text).toMatch(/info {2}\[imessage:default\] iMessage default: enabled, configured, rpc listening/);
     expect(text).toContain(`Clawdbot gateway 0.1.0 listening on ${g.instance.url} (pid ${g.child.pid})`);
-    // The banner: the signed-in web UI address.
+    // The banner: a one-time sign-in link to the web UI (or how to build it; sign-in.test.ts).
     await waitFor('the banner', () => g.stderr().includes('Press Ctrl-C to stop.'));
-    expect(g.stderr()).toMatch(new RegExp(`Web UI: {3}${g.instance.url.replace(/[.]/g, '\\.')}/#token=[A-Za-z0-9_-]{43}`));
+    const built = existsSync(join(repoRoot, 'out', 'renderer', 'index.html'));
+    expect(g.stderr()).toMatch(new RegExp(`Web UI: {3}${built ? `${g.instance.url.replace(/[.]/g, '\\.')}/#signin=[A-Za-z0-9_-]{43}` : 'not built yet'}`));
 
     const client = await g.client();
     const imsgPid = (await client.request('status', {})).accounts[0]!.pid!;

@@ -116,11 +116,11 @@ export interface GatewayProcess {
 export async function startGatewayProcess(
   ws: Workspace,
   args: string[] = [],
-  options: { timeoutMs?: number; anyPort?: boolean; env?: NodeJS.ProcessEnv } = {},
+  options: { timeoutMs?: number; anyPort?: boolean; env?: NodeJS.ProcessEnv; /** Another bin/clawdbot.js (a copy of the checkout). */ cli?: string } = {},
 ): Promise<GatewayProcess> {
   const timeoutMs = options.timeoutMs ?? 20_000;
   const portArgs = args.includes('--port') || options.anyPort === false ? [] : ['--port', '0'];
-  const child = spawn(process.execPath, [cliPath, 'gateway', ...portArgs, ...args], { env: options.env ?? ws.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [options.cli ?? cliPath, 'gateway', ...portArgs, ...args], { env: options.env ?? ws.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));

@@ -2,11 +2,11 @@
 import { ControlClientError } from '../../../contract/control-client';
 import { DEMO_ECHO_MODEL } from '../../../contract/constants';
 import { ConfigError } from '../../config/errors';
+import { exposedHosts, hostPort } from '../../gateway/addresses';
 import { PortInUseError } from '../../gateway/listen';
 import { DemoSetupError } from '../../gateway/demo';
 import { readInstanceFile } from '../../gateway/instance-file';
 import { GatewayStartError, startGateway, type GatewayHandle } from '../../gateway/start';
-import { resolveStateDir } from '../../config/paths';
 import { stderrTextSink, stdoutJsonSink } from '../../util/logger';
 import { connectToGateway, GATEWAY_START_HINT } from '../gateway-connection';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../output';
@@ -16,17 +16,20 @@ export interface GatewayRunOptions {
   bind?: string;
   json?: boolean;
   demo?: boolean;
+  /** With demo: start the demo over. */
+  fresh?: boolean;
   verbose?: boolean;
 }
 
 /** Starts the gateway and returns once it has stopped (signals stop it and exit the process). */
 export async function runGateway(opts: GatewayRunOptions): Promise<number> {
+  if (opts.fresh && !opts.demo) throw new CliError('--fresh starts the demo over; it only applies with --demo.', EXIT_USAGE, 'Run `clawdbot gateway --demo --fresh` (or `npm start -- --fresh` on a machine without imsg).');
   let handle: GatewayHandle;
   try {
     handle = await startGateway({
       ...(opts.port !== undefined ? { port: opts.port } : {}),
       ...(opts.bind !== undefined ? { bind: opts.bind } : {}),
-      demo: opts.demo === true,
+      demo: opts.demo === true ? (opts.fresh ? { fresh: true } : true) : false,
       logSinks: [opts.json ? stdoutJsonSink : stderrTextSink],
       logLevel: opts.verbose ? 'debug' : 'info',
     });
@@ -44,13 +47,21 @@ export async function runGateway(opts: GatewayRunOptions): Promise<number> {
   }
 }
 
-/** Human banner on stderr (the user's terminal): where the UI is, signed in, and the demo how-to. */
+/**
+ * Human banner on stderr (the user's terminal): where the UI is, who can reach the gateway, where
+ * the token is, and the demo how-to. The token itself is never printed (whoever has it can act as
+ * the person): the web UI address is a one-time sign-in link instead.
+ */
 function printBanner(handle: GatewayHandle): void {
   const status = handle.status();
   const lines = [
     '',
     `Clawdbot gateway ${status.version} is running (pid ${status.pid}).`,
-    `  Web UI:   ${handle.url}/#token=${encodeURIComponent(handle.token)}`,
+    ...(handle.webUi
+      ? [`  Web UI:   ${handle.signInUrl()}`, `            (signs one browser in, once, within an hour; then use the token)`]
+      : [`  Web UI:   not built yet: run \`npm run build\` in the checkout, then open ${handle.url}/`]),
+    `  Token:    ${handle.tokenAt} (whoever has it can use this gateway as you: keep it to yourself)`,
+    ...exposureLines(status.bind, status.port),
     `  Config:   ${handle.configPath}`,
     `  State:    ${handle.stateDir}`,
     ...status.accounts.map((account) => `  Account:  iMessage ${account.accountId}${account.simulated ? ' (simulated)' : ''}: ${account.state}`),
@@ -60,6 +71,16 @@ function printBanner(handle: GatewayHandle): void {
   if (handle.demo) lines.push('', ...handle.demo.banner({ modelConfigured: realModel && status.modelError === null }));
   lines.push('', 'Press Ctrl-C to stop.', '');
   process.stderr.write(`${lines.join('\n')}\n`);
+}
+
+/** Who can reach the gateway: this machine only, or other machines too (and at which addresses). */
+function exposureLines(bind: string, port: number): string[] {
+  const hosts = exposedHosts(bind);
+  if (hosts.length === 0) return [`  Exposed:  to this machine only (${hostPort(bind, port)}); the control API needs the gateway token.`];
+  return [
+    `  Exposed:  to other machines (bound to ${bind}) at ${hosts.map((host) => `http://${hostPort(host, port)}`).join(', ')}:`,
+    '            anyone who can reach it gets the web UI\'s files and /health liveness; everything else needs the gateway token.',
+  ];
 }
 
 function explainStartError(error: unknown): CliError {
@@ -98,12 +119,11 @@ export async function restartGateway(opts: GatewayRestartOptions): Promise<numbe
   }
   await closedByGateway;
 
-  const stateDir = resolveStateDir();
   const deadline = Date.now() + opts.timeout;
   while (Date.now() < deadline) {
-    const instance = await readInstanceFile(stateDir);
+    const instance = await readInstanceFile(lookup.stateDir);
     if (instance && instance.startedAt !== before.startedAt) {
-      const again = await connectToGateway();
+      const again = await connectToGateway({ announce: () => {} });
       if (again.kind === 'running') {
         again.close();
         if (opts.json) {

@@ -7,7 +7,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { ControlClientError } from '../../../contract/control-client';
 import { resolveStateDir } from '../../config/paths';
 import { formatTarget, parseTarget } from '../../imessage/targets';
-import { connectToGateway } from '../gateway-connection';
+import { connectToGateway, refuseBehindGateway } from '../gateway-connection';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../output';
 import { loadConfigOrExplain, pickAccount, sendDirect } from './accounts';
 
@@ -73,7 +73,8 @@ async function deliver(request: Delivery): Promise<number> {
       lookup.close();
     }
   }
-  if (lookup.kind === 'unreachable') process.stderr.write(`Gateway not reachable (${lookup.message}); sending directly through imsg.\n`);
+  // A second imsg next to a running gateway's would send behind its back (and outside its health).
+  if (lookup.kind === 'unreachable') throw refuseBehindGateway(lookup, 'sending through a second imsg');
 
   const loaded = await loadConfigOrExplain();
   const account = pickAccount(loaded, request.account);

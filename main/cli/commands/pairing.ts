@@ -7,7 +7,7 @@
 // to the very next message either way.
 import { ControlClientError } from '../../../contract/control-client';
 import type { PairingRequest } from '../../../contract/gateway-api';
-import { resolveCredentialsDir, resolveStateDir } from '../../config/paths';
+import { resolveCredentialsDir } from '../../config/paths';
 import { normalizeHandle } from '../../../contract/handles';
 import { isValidPairingCode, normalizePairingCode } from '../../../contract/pairing-code';
 import {
@@ -26,7 +26,7 @@ import {
   type PairingAction,
 } from '../../pairing/messages';
 import { PairingStore, PairingStoreError } from '../../pairing/store';
-import { connectToGateway, type GatewayLookup } from '../gateway-connection';
+import { connectToGateway, refuseBehindGateway, type GatewayLookup } from '../gateway-connection';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../output';
 import { loadConfigOrExplain, pickAccount, sendDirect } from './accounts';
 
@@ -66,9 +66,13 @@ export async function runPairing(action: PairingAction, args: string[], opts: Pa
   }
 
   const lookup = await connectToGateway();
-  if (lookup.kind === 'unreachable') process.stderr.write(`Gateway not reachable (${lookup.message}); using the pairing files directly.\n`);
+  if (lookup.kind === 'unreachable') {
+    // Reading the files is harmless; changing them behind a running gateway's back is not.
+    if (action !== 'list') throw refuseBehindGateway(lookup, 'changing the pairing files');
+    process.stderr.write(`Gateway not reachable (${lookup.message}); listing the pairing files directly.\n`);
+  }
   try {
-    return lookup.kind === 'running' ? await viaGateway(action, argument, opts, lookup) : await viaFiles(action, argument, opts);
+    return lookup.kind === 'running' ? await viaGateway(action, argument, opts, lookup) : await viaFiles(action, argument, opts, lookup.stateDir);
   } finally {
     if (lookup.kind === 'running') lookup.close();
   }
@@ -98,8 +102,7 @@ async function viaGateway(action: PairingAction, argument: string | undefined, o
   }
 }
 
-async function viaFiles(action: PairingAction, argument: string | undefined, opts: PairingOptions): Promise<number> {
-  const stateDir = resolveStateDir();
+async function viaFiles(action: PairingAction, argument: string | undefined, opts: PairingOptions, stateDir: string): Promise<number> {
   const store = new PairingStore({ credentialsDir: resolveCredentialsDir(stateDir) });
   try {
     switch (action) {
