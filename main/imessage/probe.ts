@@ -356,8 +356,11 @@ export async function probeAndConnect(options: ProbeAndConnectOptions): Promise<
     return { result: fail(classifyExit(info, ctx)) };
   }
   const askedAt = Date.now();
+  let hasChats: boolean;
   try {
-    await client.request('chats.list', { limit: 1 }, { timeoutMs });
+    const answer = await client.request('chats.list', { limit: 1 }, { timeoutMs });
+    // No chat at all: Messages is not signed in to iMessage (or was never used). The setup checks say so.
+    hasChats = Array.isArray((answer as { chats?: unknown } | null)?.chats) && (answer as { chats: unknown[] }).chats.length > 0;
   } catch (error) {
     let failure: ImsgFailure;
     if (error instanceof ImsgRpcError && error.kind === 'exited') {
@@ -381,5 +384,5 @@ export async function probeAndConnect(options: ProbeAndConnectOptions): Promise<
   }
   checks.push({ id: 'database', ok: true, detail: `imsg opened ${options.dbPath ?? '~/Library/Messages/chat.db'}` });
   checks.push({ id: 'rpc-answers', ok: true, detail: `chats.list answered in ${Date.now() - askedAt} ms` });
-  return { result: finish(), client };
+  return { result: { ...finish(), hasChats }, client };
 }
