@@ -27,6 +27,7 @@ import type {
   ProbeResult,
   SendMessageResult,
 } from './gateway-api';
+import { isPlainHandle } from './handles';
 import { isValidPairingCode, normalizePairingCode } from './pairing-code';
 import type { SetupCheck, SetupSnapshot, SshTestResult, SshWrapperResult, TestSendResult } from './setup';
 import { REMOTE_PATH_HINT, REMOTE_PATH_PATTERN, SETTINGS_PANES, SSH_TARGET_HINT, SSH_TARGET_PATTERN } from './setup';
@@ -122,7 +123,7 @@ const handleToText = z
   .trim()
   .min(1, 'give the phone number or email address to text, e.g. +15555550123')
   .max(320)
-  .refine(isPhoneOrEmail, 'the recipient must be a phone number (e.g. +15555550123) or an email address');
+  .refine(isPlainHandle, 'the recipient must be a phone number (e.g. +15555550123) or an email address, without spaces or shell characters');
 
 /** An account as the account form edits it; keys as in `channels.imessage.accounts.<id>`. */
 const accountFields = z.strictObject({

@@ -53,9 +53,20 @@ export class AutomationTracker {
   private readonly settled = new Map<string, AutomationRecord | null>();
   private readonly events = new Emitter<{ change: string }>();
   private readonly now: () => number;
+  private changes = 0;
 
   constructor(private readonly opts: AutomationTrackerOptions) {
     this.now = opts.now ?? Date.now;
+  }
+
+  /** Counts changes: a cheap way to see that something changed since last time. */
+  get revision(): number {
+    return this.changes;
+  }
+
+  /** The state as far as it is in memory (undefined: not read from the state dir yet). */
+  peek(accountId: string): AutomationRecord | null | undefined {
+    return this.records.get(accountId);
   }
 
   get pendingAfterMs(): number {
@@ -122,6 +133,7 @@ export class AutomationTracker {
         this.set(accountId, this.settled.get(accountId) ?? null, false);
       } else {
         this.records.delete(accountId);
+        this.changes += 1;
         this.events.emit('change', accountId);
       }
     }
@@ -144,6 +156,7 @@ export class AutomationTracker {
         );
       }
     }
+    this.changes += 1;
     this.events.emit('change', accountId);
   }
 

@@ -95,7 +95,7 @@ export function accountLocation(remoteHost: string | null | undefined, localName
 // ---------------------------------------------------------------------------------------------
 
 export interface AccountSetupInputs {
-  account: Pick<AccountHealth, 'accountId' | 'enabled' | 'configured' | 'cliPath' | 'dbPath' | 'remoteHost' | 'lastProbe'>;
+  account: Pick<AccountHealth, 'accountId' | 'enabled' | 'configured' | 'cliPath' | 'dbPath' | 'remoteHost' | 'lastProbe'> & { simulated?: boolean };
   location: ImsgLocation;
   /** The gateway's own read of chat.db (imsg on this Mac only). */
   ownRead: ChatDbRead | null;
@@ -196,6 +196,8 @@ export function messagesCheck(inputs: AccountSetupInputs): SetupCheck {
   }
   const database = probeCheck(probe, 'database');
   if (probe && database?.ok) {
+    // The demo's simulated Messages is signed in by construction, even before its first message.
+    if (account.simulated) return check('messages', 'ok', 'a simulated Messages account (the imsg simulator), signed in', probe.at);
     if (probe.hasChats === false) {
       return check('messages', 'missing', 'imsg lists no chats: Messages is not signed in to iMessage (or has never sent or received a message)', probe.at, signIn);
     }

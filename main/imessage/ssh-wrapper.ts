@@ -133,3 +133,24 @@ export async function writeSshWrapper(options: WriteWrapperOptions): Promise<Wri
   await writeFileAtomic(target, script, { mode: 0o700, dirMode: 0o700 });
   return { path, written: true, script, ...(backupPath ? { backupPath } : {}) };
 }
+
+/**
+ * The target and remote imsg of a wrapper this module wrote (its `exec ssh … -- <target> <imsg> "$@"`
+ * line); undefined for any other script (a hand-written wrapper is only ever read for its host,
+ * remote-host.ts).
+ */
+export async function readOwnWrapper(path: string): Promise<{ target: string; remoteCliPath: string } | undefined> {
+  let text: string | undefined;
+  try {
+    text = await readFileIfExists(path);
+  } catch {
+    return undefined;
+  }
+  const match = text === undefined || text.length > 64 * 1024 ? null : /^exec ssh .* -- (\S+) (\S+) "\$@"$/m.exec(text);
+  if (!match) return undefined;
+  try {
+    return { target: checkSshTarget(match[1]!), remoteCliPath: checkRemotePath(match[2]!) };
+  } catch {
+    return undefined;
+  }
+}
