@@ -236,6 +236,8 @@ export function fullDiskAccessCheck(inputs: AccountSetupInputs): SetupCheck {
       text: `Make ${ownRead!.path} and its folders readable by the user that runs the gateway (check with \`ls -l\`).`,
     });
   }
+  // imsg cannot tell a missing chat.db from a refused one (spec imsg-protocol §1.5): no file, no verdict.
+  if (ownRead?.result === 'missing') return check('full-disk-access', 'unknown', 'not known while chat.db does not exist (see Messages)', at);
   if (ownView === 'denied' || imsgView === 'denied') {
     const who = ownView === 'denied' && imsgView === 'denied' ? 'neither Clawdbot nor imsg' : ownView === 'denied' ? 'Clawdbot' : 'imsg';
     const why = ownView === 'denied' ? `${ownRead!.code} reading ${ownRead!.path}` : database!.detail;
@@ -244,7 +246,6 @@ export function fullDiskAccessCheck(inputs: AccountSetupInputs): SetupCheck {
   if (ownView === 'ok' && imsgView === 'ok') return check('full-disk-access', 'ok', 'Clawdbot and imsg both read chat.db', at);
   if (imsgView === 'ok') return check('full-disk-access', 'ok', ownRead ? `imsg reads chat.db (the gateway's own read: ${ownRead.code ?? ownRead.result})` : 'imsg reads chat.db', at);
   if (ownView === 'ok') return check('full-disk-access', 'unknown', 'Clawdbot reads chat.db; imsg has not opened it yet', at);
-  if (ownRead?.result === 'missing') return check('full-disk-access', 'unknown', 'not known while chat.db does not exist (see Messages)', at);
   return check('full-disk-access', 'unknown', ownRead?.result === 'error' ? `chat.db could not be checked (${ownRead.code}: ${ownRead.message})` : notChecked(inputs), at);
 }
 
