@@ -239,9 +239,9 @@ export function fullDiskAccessCheck(inputs: AccountSetupInputs): SetupCheck {
   // imsg cannot tell a missing chat.db from a refused one (spec imsg-protocol §1.5): no file, no verdict.
   if (ownRead?.result === 'missing') return check('full-disk-access', 'unknown', 'not known while chat.db does not exist (see Messages)', at);
   if (ownView === 'denied' || imsgView === 'denied') {
-    const who = ownView === 'denied' && imsgView === 'denied' ? 'neither Clawdbot nor imsg' : ownView === 'denied' ? 'Clawdbot' : 'imsg';
+    const who = ownView === 'denied' && imsgView === 'denied' ? 'neither Clawdbot nor imsg may' : ownView === 'denied' ? 'Clawdbot may not' : 'imsg may not';
     const why = ownView === 'denied' ? `${ownRead!.code} reading ${ownRead!.path}` : database!.detail;
-    return check('full-disk-access', 'denied', `${who} may not read chat.db (${why})${inputs.restartNeeded ? '; restart needed' : ''}`, at, fix);
+    return check('full-disk-access', 'denied', `${who} read chat.db (${why})${inputs.restartNeeded ? '; restart needed' : ''}`, at, fix);
   }
   if (ownView === 'ok' && imsgView === 'ok') return check('full-disk-access', 'ok', 'Clawdbot and imsg both read chat.db', at);
   if (imsgView === 'ok') return check('full-disk-access', 'ok', ownRead ? `imsg reads chat.db (the gateway's own read: ${ownRead.code ?? ownRead.result})` : 'imsg reads chat.db', at);
