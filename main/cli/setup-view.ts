@@ -9,13 +9,15 @@ import type { LoadedConfig } from '../config/load';
 import type { ResolvedImessageAccount } from '../config/types';
 import { AutomationTracker } from '../imessage/automation';
 import { resolveRemoteHost } from '../imessage/remote-host';
+import { probeImsg } from '../imessage/probe';
 import { accountSetup } from '../imessage/setup-checks';
 import { testSshTarget } from '../imessage/ssh-check';
 import { readOwnWrapper } from '../imessage/ssh-wrapper';
 import { silentLogger } from '../util/logger';
 import { setupInputs } from '../gateway/setup';
 import { CHECK_FAIL, CHECK_INFO, CHECK_OK } from './output';
-import { probeAccount } from './commands/accounts';
+
+const SSH_PROBE_TIMEOUT_MS = 15_000;
 
 const LABELS: Record<SetupCheck['id'], string> = {
   imsg: 'imsg',
@@ -80,7 +82,8 @@ export async function directSetup(
       const remoteHost = runs ? await resolveRemoteHost(account, { ...(env.HOME ? { home: env.HOME } : {}), ...(env.PATH ? { pathEnv: env.PATH } : {}) }) : account.remoteHost;
       let probe = probes.get(account.accountId);
       if (runs && !probe) {
-        probe = await probeAccount(account, env);
+        // Through an SSH wrapper every step is a login: give it the time a slow one needs.
+        probe = await probeImsg({ cliPath: account.cliPath, ...(account.dbPath ? { dbPath: account.dbPath } : {}), env, ...(remoteHost ? { timeoutMs: SSH_PROBE_TIMEOUT_MS } : {}) });
         probes.set(account.accountId, probe);
       }
       const own = remoteHost ? await readOwnWrapper(account.cliPath) : undefined;

@@ -13,8 +13,12 @@ import { silentLogger } from '../util/logger';
 import { ImsgRpcClient, ImsgRpcError, PERMISSION_TEXT_PATTERN, type ImsgExitInfo, type ImsgRpcClientOptions } from './rpc-client';
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 5000;
-/** `--version` and `rpc --help` never need long, even through an SSH wrapper. */
-const CLI_STEP_MAX_MS = 5000;
+/**
+ * `--version` and `rpc --help` need little time of their own, but through an SSH wrapper each is a
+ * login (the connect, then the far side's shell start-up), which can take seconds: bounded by the
+ * probe timeout, up to this.
+ */
+const CLI_STEP_MAX_MS = 15_000;
 const MAX_CAPTURE_BYTES = 256 * 1024;
 
 export const INSTALL_FIX = 'Install imsg with `brew install steipete/tap/imsg`, or set channels.imessage.cliPath to the full path of imsg (or of your SSH wrapper script).';
