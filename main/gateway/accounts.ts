@@ -91,13 +91,6 @@ export async function removeAccount(ctx: AccountWriteContext, accountId: string)
   return { removed: true, path: written.path };
 }
 
-/** A rejected write as the control API answers it: every problem by field. */
-export function configErrorToActionable(error: ConfigError): ActionableError {
-  const issues = error.issues.map((entry) => ({ path: entry.path, message: entry.message, fix: entry.fix }));
-  const fix = error.issues.length === 1 ? error.issues[0]!.fix : 'Fix each problem listed (nothing was written).';
-  return new ActionableError(error.kind === 'io' ? 'unavailable' : 'bad_request', error.message, fix, issues);
-}
-
 // ---------------------------------------------------------------------------------------------
 
 function notFound(accountId: string): ActionableError {

@@ -18,7 +18,7 @@ import type { LogHub } from '../util/logger';
 import { DemoInputError, type DemoMessages } from './demo';
 import type { GatewayServices } from './services';
 import { ActionableError } from '../util/actionable-error';
-import { addAccount, configErrorToActionable, removeAccount, updateAccount, type AccountWriteContext } from './accounts';
+import type { AccountWriteContext } from './accounts';
 import { SetupService } from './setup';
 
 export interface GatewayParts {
@@ -49,6 +49,13 @@ export interface GatewayServicesImpl extends GatewayServices {
 const UNKNOWN_CODE_FIX = 'List pending requests with `clawdbot pairing list imessage` (codes expire after 1 hour).';
 const DEMO_ONLY_FIX = 'Start a demo gateway to try it: `clawdbot gateway --demo` (or `npm start` on a machine without imsg).';
 const DEFAULT_DEMO_SENT_LIMIT = 20;
+
+/** A rejected config write as the control API answers it: every problem by field (nothing was written). */
+function configErrorToActionable(error: ConfigError): ActionableError {
+  const issues = error.issues.map((entry) => ({ path: entry.path, message: entry.message, fix: entry.fix }));
+  const fix = error.issues.length === 1 ? error.issues[0]!.fix : 'Fix each problem listed (nothing was written).';
+  return new ActionableError(error.kind === 'io' ? 'unavailable' : 'bad_request', error.message, fix, issues);
+}
 
 export function createGatewayServices(parts: GatewayParts): GatewayServicesImpl {
   // One broken subscriber must not stop the others (the emitter swallows what a listener throws).
@@ -105,11 +112,14 @@ export function createGatewayServices(parts: GatewayParts): GatewayServicesImpl 
   });
   events.on('health', (status) => setup.onStatus(status));
 
-  /** An account write, then the hot reload that probes and starts it; a rejected write answers every problem by field. */
-  async function accountWrite<T>(work: (ctx: AccountWriteContext) => Promise<T>): Promise<T> {
+  /**
+   * An account write, then the hot reload that probes and starts it; a rejected write answers every
+   * problem by field. The writer is loaded on first use, like config.patch's.
+   */
+  async function accountWrite<T>(work: (accounts: typeof import('./accounts'), ctx: AccountWriteContext) => Promise<T>): Promise<T> {
     let result: T;
     try {
-      result = await work({ configPath: parts.configPath, stateDir: parts.stateDir, env: parts.env });
+      result = await work(await import('./accounts'), { configPath: parts.configPath, stateDir: parts.stateDir, env: parts.env });
     } catch (error) {
       if (error instanceof ConfigError) throw configErrorToActionable(error);
       throw error;
@@ -144,15 +154,15 @@ export function createGatewayServices(parts: GatewayParts): GatewayServicesImpl 
       return setup.openSettings(pane);
     },
     async 'accounts.add'({ accountId, account }) {
-      const { path } = await accountWrite((ctx) => addAccount(ctx, accountId, account));
+      const { path } = await accountWrite((accounts, ctx) => accounts.addAccount(ctx, accountId, account));
       return { accountId, path };
     },
     async 'accounts.update'({ accountId, changes }) {
-      const { path } = await accountWrite((ctx) => updateAccount(ctx, accountId, changes));
+      const { path } = await accountWrite((accounts, ctx) => accounts.updateAccount(ctx, accountId, changes));
       return { accountId, path };
     },
     async 'accounts.remove'({ accountId }) {
-      return accountWrite((ctx) => removeAccount(ctx, accountId));
+      return accountWrite((accounts, ctx) => accounts.removeAccount(ctx, accountId));
     },
     async 'channels.probe'({ accountId }) {
       return { accounts: await parts.channel().probe(accountId) };
