@@ -132,7 +132,11 @@ export interface SshWrapperResult {
 
 /** A problem with one field of a form (account, settings), for showing it next to the field. */
 export interface FieldIssue {
-  /** The config key path, e.g. `channels.imessage.accounts.work.cliPath`, or a form field name. */
+  /**
+   * A config or account write: the config key path, e.g. `channels.imessage.accounts.work.cliPath`
+   * or `…allowFrom[2]` (its last segment names the field; the SSH target is `….ssh.target`).
+   * A request whose params failed their schema: the path inside the params, e.g. `account.ssh.target`, `to`.
+   */
   path: string;
   message: string;
   fix?: string;

@@ -26,7 +26,9 @@ const sshdPath = findSshd();
 // A login on the test machine can take seconds (the far side's shell start-up), hence the long probe.
 const FAST = { backoff: { initialMs: 100, maxMs: 400, factor: 2, jitter: 0 }, stopGraceMs: 200, healthThrottleMs: 20, probeTimeoutMs: 20_000 };
 
-describe.skipIf(!sshdPath)('SSH accounts against a real sshd (skipped when sshd is not installed)', () => {
+// Each case logs in several times, and a login runs the far side's shell start-up (seconds on a
+// busy machine): generous time per case.
+describe.skipIf(!sshdPath)('SSH accounts against a real sshd (skipped when sshd is not installed)', { timeout: 120_000 }, () => {
   let sshd: TestSshd;
   let work: string;
   let dbPath: string;
@@ -143,7 +145,7 @@ describe.skipIf(!sshdPath)('SSH accounts against a real sshd (skipped when sshd 
 
         await client.request('accounts.add', { accountId: 'bot', account: { ssh: { target: target(), remoteCliPath: remoteImsg }, dbPath } }, { timeoutMs: 60_000 });
         const listening = (status: GatewayStatus) => status.accounts.find((a) => a.accountId === 'bot')?.state === 'listening';
-        if (!listening(await client.request('status', {}))) await waitFor('the SSH account listening', () => health.some(listening), 30_000);
+        if (!listening(await client.request('status', {}))) await waitFor('the SSH account listening', () => health.some(listening), 90_000);
         const bot = (await client.request('setup.check', { accountId: 'bot' }, { timeoutMs: 60_000 })).accounts.find((a) => a.accountId === 'bot')!;
         expect(bot).toMatchObject({ location: 'dedicated-user', remoteHost: target(), restartNeeded: false });
         expect(Object.fromEntries(bot.checks.map((c) => [c.id, c.state])), JSON.stringify(bot.checks)).toEqual({ imsg: 'ok', messages: 'ok', 'full-disk-access': 'ok', automation: 'unknown', ssh: 'ok' });
@@ -181,7 +183,7 @@ describe.skipIf(!sshdPath)('SSH accounts against a real sshd (skipped when sshd 
         const client = await gateway.client();
         const health = collect(client, 'health');
         const listening = (status: GatewayStatus) => status.accounts.find((a) => a.accountId === 'bot')?.state === 'listening';
-        if (!listening(await client.request('status', {}))) await waitFor('the SSH account listening', () => health.some(listening), 30_000);
+        if (!listening(await client.request('status', {}))) await waitFor('the SSH account listening', () => health.some(listening), 90_000);
       } finally {
         await gateway.stop();
       }
