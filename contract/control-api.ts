@@ -27,9 +27,10 @@ import type {
   ProbeResult,
   SendMessageResult,
 } from './gateway-api';
+import { isPlainHandle } from './handles';
 import { isValidPairingCode, normalizePairingCode } from './pairing-code';
 import type { SetupCheck, SetupSnapshot, SshTestResult, SshWrapperResult, TestSendResult } from './setup';
-import { SETTINGS_PANES } from './setup';
+import { REMOTE_PATH_HINT, REMOTE_PATH_PATTERN, SETTINGS_PANES, SSH_TARGET_HINT, SSH_TARGET_PATTERN } from './setup';
 
 // ---------------------------------------------------------------------------------------------
 // Type markers
@@ -113,28 +114,16 @@ const demoInjectParams = z.strictObject({
 
 // ---- Setup and accounts (the onboarding wizard, the account screens, `clawdbot channels add`) ----
 
-// `user@host` for an SSH wrapper: a POSIX user name, then a host name, a tailnet name, IPv4 or
-// [IPv6]. Nothing a shell would interpret: the target only ever goes into an argv array, but a
-// wrapper script carries it too, so the grammar leaves no room for quoting tricks.
-const SSH_TARGET = /^[a-z_][a-z0-9_.-]{0,31}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])$/;
-const sshTarget = z
-  .string()
-  .trim()
-  .max(300)
-  .regex(SSH_TARGET, 'an SSH target is user@host: a user name, then a host name, a Tailscale name, an IPv4 address or [IPv6] (no spaces or shell characters), e.g. clawdbot@localhost');
-// An absolute path without characters a shell or an ssh command line could interpret.
-const remotePath = z
-  .string()
-  .trim()
-  .max(1024)
-  .regex(/^\/[A-Za-z0-9_./+-]*$/, 'a path on the other Mac is absolute and uses only letters, digits and _ . / + - (e.g. /opt/homebrew/bin/imsg)');
+// The grammars live in setup.ts (the gateway and the CLI check the same values again).
+const sshTarget = z.string().trim().max(300).regex(SSH_TARGET_PATTERN, SSH_TARGET_HINT);
+const remotePath = z.string().trim().max(1024).regex(REMOTE_PATH_PATTERN, REMOTE_PATH_HINT);
 
 const handleToText = z
   .string()
   .trim()
   .min(1, 'give the phone number or email address to text, e.g. +15555550123')
   .max(320)
-  .refine(isPhoneOrEmail, 'the recipient must be a phone number (e.g. +15555550123) or an email address');
+  .refine(isPlainHandle, 'the recipient must be a phone number (e.g. +15555550123) or an email address, without spaces or shell characters');
 
 /** An account as the account form edits it; keys as in `channels.imessage.accounts.<id>`. */
 const accountFields = z.strictObject({

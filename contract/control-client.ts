@@ -13,6 +13,7 @@ import { controlSubprotocols } from './control-subprotocol';
 import type { ControlEvent, ControlEvents, ControlParams, ControlResult, ServiceMethod } from './control-api';
 import { Emitter } from './emitter';
 import type { ControlErrorCode } from './gateway-api';
+import type { FieldIssue } from './setup';
 
 /** What the client reads from socket events (message: `data`; close: `code`, `reason`). */
 export interface SocketEvent {
@@ -43,6 +44,8 @@ export class ControlClientError extends Error {
     message: string,
     readonly fix?: string,
     readonly retryAfterMs?: number,
+    /** A rejected config or account write, problem by field (nothing was written). */
+    readonly issues?: FieldIssue[],
   ) {
     super(message);
   }
@@ -268,7 +271,17 @@ function toClientError(raw: unknown): ControlClientError {
     raw.message,
     typeof raw.fix === 'string' ? raw.fix : undefined,
     typeof raw.retryAfterMs === 'number' ? raw.retryAfterMs : undefined,
+    fieldIssues(raw.issues),
   );
+}
+
+/** The `issues` of an error, keeping only well-formed entries. */
+function fieldIssues(raw: unknown): FieldIssue[] | undefined {
+  if (!Array.isArray(raw)) return undefined;
+  const issues = raw
+    .filter((entry): entry is Record<string, unknown> => isObject(entry) && typeof entry.path === 'string' && typeof entry.message === 'string')
+    .map((entry) => ({ path: entry.path as string, message: entry.message as string, ...(typeof entry.fix === 'string' ? { fix: entry.fix } : {}) }));
+  return issues.length > 0 ? issues : undefined;
 }
 
 function describeClose({ code, reason }: CloseInfo): string {

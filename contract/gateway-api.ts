@@ -3,7 +3,7 @@
 // API's errors. The methods and events that carry them are in control-api.ts, the shared constants
 // in constants.ts. Pure types: no Node or DOM imports, and nothing at run time, so both typecheck
 // projects (tsconfig.node.json, tsconfig.web.json) include it and the browser bundle pays nothing.
-import type { GATEWAY_SERVICE_ID } from './constants';
+import type { GATEWAY_SERVICE_ID, ImessageService } from './constants';
 import type { FieldIssue } from './setup';
 
 // The params types derived from the method table, under the names the channel and demo mode use.
@@ -47,6 +47,8 @@ export interface ProbeResult {
   checks: ProbeCheck[];
   /** `imsg --version` output when it could be read. */
   imsgVersion?: string;
+  /** Whether `chats.list` listed any chat (none: Messages is not signed in, or never used); set when it answered. */
+  hasChats?: boolean;
   durationMs: number;
   /** ISO time the probe finished. */
   at: string;
@@ -212,6 +214,8 @@ export interface SendMessageResult {
   accountId: string;
   chunks: number;
   messageIds: string[];
+  /** The service the message went out over (`auto` lets Messages choose). */
+  service?: ImessageService;
 }
 
 /** Demo mode: a message the gateway sent on the simulated Mac (read from the simulated chat.db). */

@@ -34,3 +34,14 @@ export function canonicalHandle(value: string): string {
   if (/\d/.test(value) && /^[+\d\s().\-/]+$/.test(value)) return `+${value.replace(/\D/g, '')}`;
   return value;
 }
+
+/**
+ * A handle someone types to be texted or allowed: a phone number (digits with the usual `+ ( ) - .`
+ * and spaces, at least 3 digits) or a plain email address. Nothing else — no contact names, no
+ * shell or quoting characters — so a form can refuse `a;b`, `$(…)` or backticks before anything runs.
+ */
+export function isPlainHandle(value: string): boolean {
+  const text = value.trim();
+  if (/^\+?[0-9][0-9 ().-]*$/.test(text)) return text.replace(/\D/g, '').length >= 3;
+  return /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/.test(text);
+}

@@ -45,6 +45,11 @@ export interface AccountSetup {
   checks: SetupCheck[];
   /** Full Disk Access changed since the gateway started: a restart is needed before it takes effect. */
   restartNeeded: boolean;
+  /**
+   * The host attachments are copied from over SSH (`remoteHost`): as configured, or detected from
+   * the SSH wrapper; null for imsg on this Mac. (Optional for older gateways.)
+   */
+  remoteHost?: string | null;
 }
 
 export interface SetupSnapshot {
@@ -70,6 +75,23 @@ export const SETTINGS_PANES = {
 // ---------------------------------------------------------------------------------------------
 // Actions (control API `setup.*` and `accounts.*`)
 // ---------------------------------------------------------------------------------------------
+
+/**
+ * `user@host` for an SSH wrapper: a POSIX user name, then a host name, a Tailscale name, IPv4 or
+ * [IPv6]. Nothing a shell would interpret: the target only ever goes into an argv array, but the
+ * wrapper script carries it too, so the grammar leaves no room for quoting tricks.
+ */
+export const SSH_TARGET_PATTERN =
+  /^[a-z_][a-z0-9_.-]{0,31}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])$/;
+export const SSH_TARGET_HINT =
+  'an SSH target is user@host: a user name, then a host name, a Tailscale name, an IPv4 address or [IPv6] (no spaces or shell characters), e.g. clawdbot@localhost';
+
+/** An absolute path on the other Mac, without characters a shell or an ssh command line could interpret. */
+export const REMOTE_PATH_PATTERN = /^\/[A-Za-z0-9_./+-]*$/;
+export const REMOTE_PATH_HINT = 'a path on the other Mac is absolute and uses only letters, digits and _ . / + - (e.g. /opt/homebrew/bin/imsg)';
+
+/** Where Homebrew puts imsg on an Apple-silicon Mac: the far side's imsg unless the form says otherwise. */
+export const DEFAULT_REMOTE_IMSG_PATH = '/opt/homebrew/bin/imsg';
 
 /** `setup.testSend`: a test message through the account's one sender; also raises the Automation prompt. */
 export interface TestSendResult {
@@ -110,7 +132,11 @@ export interface SshWrapperResult {
 
 /** A problem with one field of a form (account, settings), for showing it next to the field. */
 export interface FieldIssue {
-  /** The config key path, e.g. `channels.imessage.accounts.work.cliPath`, or a form field name. */
+  /**
+   * A config or account write: the config key path, e.g. `channels.imessage.accounts.work.cliPath`
+   * or `…allowFrom[2]` (its last segment names the field; the SSH target is `….ssh.target`).
+   * A request whose params failed their schema: the path inside the params, e.g. `account.ssh.target`, `to`.
+   */
   path: string;
   message: string;
   fix?: string;

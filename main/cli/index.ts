@@ -93,13 +93,41 @@ export function buildProgram(): Command {
     .action((opts: { json?: boolean; timeout: number }) => run(async () => (await import('./commands/gateway')).restartGateway(opts)));
 
   // ---- channels -------------------------------------------------------------------------------
-  const channels = program.command('channels').description('iMessage accounts: status and diagnostics');
+  const channels = program.command('channels').description('iMessage accounts: set up, remove, status and diagnostics');
   channels
     .command('status')
     .description('one line per account (asks the running gateway; without one, shows the config)')
     .option('--probe', 'run the full probe (imsg binary, rpc support, Full Disk Access, rpc answer) with fixes')
     .option('--json', 'print JSON')
     .action((opts: { probe?: boolean; json?: boolean }) => run(async () => (await import('./commands/channels')).channelsStatus(opts)));
+  channels
+    .command('add')
+    .description('set up an iMessage account: `channels add imessage` (asks on a terminal; flags for scripts), then run its checks')
+    .argument('[channel]', 'imessage')
+    .option('--account <id>', 'account id (default: default)')
+    .option('--name <name>', 'a label for the account')
+    .option('--cli-path <path>', 'imsg, or a wrapper script (default: imsg where it is installed)')
+    .option('--db-path <path>', "chat.db (default: ~/Library/Messages/chat.db of imsg's user)")
+    .option('--ssh <user@host>', 'run imsg as this user over SSH: a dedicated Mac user (user@localhost) or another Mac')
+    .option('--remote-cli-path <path>', 'imsg on the SSH side (default /opt/homebrew/bin/imsg)')
+    .option('--remote-host <user@host>', 'where attachments are copied from (default: detected from the SSH wrapper)')
+    .option('--dm-policy <policy>', 'pairing (default), allowlist, open or disabled')
+    .option('--allow-from <handles>', 'comma-separated senders: +15555550123,me@icloud.com,chat_id:42,*')
+    .option('--group-policy <policy>', 'allowlist (default), open or disabled')
+    .option('--replace', 'replace a different SSH wrapper at ~/.clawdbot/scripts/imsg-<account> (kept as .bak)')
+    .option('--yes', 'ask nothing: flags and defaults only')
+    .option('--json', 'print JSON')
+    .action((channel: string | undefined, opts: Record<string, unknown>) => run(async () => (await import('./commands/channels-add')).channelsAdd(channel, opts)));
+  channels
+    .command('remove')
+    .description('remove an iMessage account: `channels remove imessage --account <id>`')
+    .argument('[channel]', 'imessage')
+    .option('--account <id>', 'the account to remove')
+    .option('--yes', 'do not ask for confirmation')
+    .option('--json', 'print JSON')
+    .action((channel: string | undefined, opts: { account?: string; yes?: boolean; json?: boolean }) =>
+      run(async () => (await import('./commands/channels-add')).channelsRemove(channel, opts)),
+    );
 
   // ---- pairing --------------------------------------------------------------------------------
   const pairing = program.command('pairing').description('pairing requests from unknown iMessage senders');

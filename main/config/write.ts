@@ -64,6 +64,15 @@ export async function patchConfigFile(path: string, patch: MergePatch, options: 
 }
 
 /**
+ * Like patchConfigFile, but the patch is worked out from the file as it is under the lock (for
+ * changes that depend on the current shape, e.g. adding an account next to the existing ones).
+ * `makePatch` may throw ConfigError to refuse the change; nothing is written then.
+ */
+export async function patchConfigFileWith(path: string, makePatch: (current: Record<string, unknown>) => MergePatch, options: WriteOptions = {}): Promise<WriteResult> {
+  return editConfigFile(path, (current) => [patchToEdits(current, makePatch(current), [])], options);
+}
+
+/**
  * `clawdbot config set <key> <value>`: the value is parsed as JSON5 when it parses (`true`, `16`,
  * `["+1555…"]`), else taken as text. When the parsed value is rejected but the text is accepted
  * (a token like `12345`), the text is stored. `null` deletes the key.

@@ -242,7 +242,9 @@ export class ControlSession {
     const schema: z.ZodType = CONTROL_METHODS[method].params;
     const parsed = schema.safeParse(rawParams ?? {});
     if (!parsed.success) {
-      this.respond(id, { error: { code: 'bad_request', message: `Invalid ${method} request: ${describeIssues(parsed.error)}.` } });
+      // Each problem also by field (`account.ssh.target`), so a form can show it next to the input.
+      const issues = parsed.error.issues.slice(0, 20).map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
+      this.respond(id, { error: { code: 'bad_request', message: `Invalid ${method} request: ${describeIssues(parsed.error)}.`, issues } });
       return;
     }
     this.inFlight += 1;
@@ -264,6 +266,7 @@ export class ControlSession {
     if (error instanceof ActionableError) {
       const mapped: ControlError = { code: error.code, message: error.message };
       if (error.fix) mapped.fix = error.fix;
+      if (error.issues && error.issues.length > 0) mapped.issues = error.issues;
       return mapped;
     }
     this.ctx.logger.error('control method failed', { method, error: errorMessage(error) });

@@ -91,6 +91,7 @@ export class Gateway {
       pairing: this.pairing,
       logs,
       configPath,
+      stateDir,
       env,
       demo: demo?.messages ?? null,
       config: () => ({ config: this.current().config, error: this.configError }),

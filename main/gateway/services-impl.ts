@@ -18,12 +18,16 @@ import type { LogHub } from '../util/logger';
 import { DemoInputError, type DemoMessages } from './demo';
 import type { GatewayServices } from './services';
 import { ActionableError } from '../util/actionable-error';
+import type { AccountWriteContext } from './accounts';
+import { SetupService } from './setup';
 
 export interface GatewayParts {
   channel(): ImessageChannel;
   pairing: PairingStore;
   logs: LogHub;
   configPath: string;
+  /** Where the SSH wrappers (`scripts/`) and the setup state are kept. */
+  stateDir: string;
   /** The config in force (the last good one) and the error of the last rejected reload. */
   config(): { config: ClawdbotConfig; error: string | null };
   /** Re-reads the config file now (after our own write) instead of waiting for the watcher. */
@@ -45,6 +49,13 @@ export interface GatewayServicesImpl extends GatewayServices {
 const UNKNOWN_CODE_FIX = 'List pending requests with `clawdbot pairing list imessage` (codes expire after 1 hour).';
 const DEMO_ONLY_FIX = 'Start a demo gateway to try it: `clawdbot gateway --demo` (or `npm start` on a machine without imsg).';
 const DEFAULT_DEMO_SENT_LIMIT = 20;
+
+/** A rejected config write as the control API answers it: every problem by field (nothing was written). */
+function configErrorToActionable(error: ConfigError): ActionableError {
+  const issues = error.issues.map((entry) => ({ path: entry.path, message: entry.message, fix: entry.fix }));
+  const fix = error.issues.length === 1 ? error.issues[0]!.fix : 'Fix each problem listed (nothing was written).';
+  return new ActionableError(error.kind === 'io' ? 'unavailable' : 'bad_request', error.message, fix, issues);
+}
 
 export function createGatewayServices(parts: GatewayParts): GatewayServicesImpl {
   // One broken subscriber must not stop the others (the emitter swallows what a listener throws).
@@ -89,26 +100,70 @@ export function createGatewayServices(parts: GatewayParts): GatewayServicesImpl 
     }
   }
 
-  // The setup checks and account actions come with the setup-checks work; until then they answer
-  // `unavailable` so a client can tell "not built" from "failed".
-  const notYet = (method: string) => async (): Promise<never> => {
-    throw new ActionableError('unavailable', `${method} is not available in this gateway version`);
-  };
+  // The setup checks follow every health event (setup.ts decides whether anything changed).
+  const setup = new SetupService({
+    channel: () => parts.channel(),
+    status: () => parts.status(),
+    config: () => parts.config(),
+    env: parts.env,
+    stateDir: parts.stateDir,
+    logger: parts.logs.logger('gateway'),
+    emit: (snapshot) => events.emit('setup', snapshot),
+  });
+  events.on('health', (status) => setup.onStatus(status));
+
+  /**
+   * An account write, then the hot reload that probes and starts it; a rejected write answers every
+   * problem by field. The writer is loaded on first use, like config.patch's.
+   */
+  async function accountWrite<T>(work: (accounts: typeof import('./accounts'), ctx: AccountWriteContext) => Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await work(await import('./accounts'), { configPath: parts.configPath, stateDir: parts.stateDir, env: parts.env });
+    } catch (error) {
+      if (error instanceof ConfigError) throw configErrorToActionable(error);
+      throw error;
+    }
+    await parts.reloadConfig();
+    return result;
+  }
 
   return {
     async status() {
       return parts.status();
     },
-    'setup.get': notYet('setup.get'),
-    'setup.check': notYet('setup.check'),
-    'setup.testSend': notYet('setup.testSend'),
-    'setup.testModel': notYet('setup.testModel'),
-    'setup.sshWrapper': notYet('setup.sshWrapper'),
-    'setup.testSsh': notYet('setup.testSsh'),
-    'setup.openSettings': notYet('setup.openSettings'),
-    'accounts.add': notYet('accounts.add'),
-    'accounts.update': notYet('accounts.update'),
-    'accounts.remove': notYet('accounts.remove'),
+    async 'setup.get'() {
+      return setup.get();
+    },
+    async 'setup.check'({ accountId }) {
+      return setup.check(accountId);
+    },
+    async 'setup.testSend'(params) {
+      return setup.testSend(params);
+    },
+    async 'setup.testModel'() {
+      return setup.testModel();
+    },
+    async 'setup.sshWrapper'(params) {
+      return setup.sshWrapper(params);
+    },
+    async 'setup.testSsh'(params) {
+      return setup.testSsh(params);
+    },
+    async 'setup.openSettings'({ pane }) {
+      return setup.openSettings(pane);
+    },
+    async 'accounts.add'({ accountId, account }) {
+      const { path } = await accountWrite((accounts, ctx) => accounts.addAccount(ctx, accountId, account));
+      return { accountId, path };
+    },
+    async 'accounts.update'({ accountId, changes }) {
+      const { path } = await accountWrite((accounts, ctx) => accounts.updateAccount(ctx, accountId, changes));
+      return { accountId, path };
+    },
+    async 'accounts.remove'({ accountId }) {
+      return accountWrite((accounts, ctx) => accounts.removeAccount(ctx, accountId));
+    },
     async 'channels.probe'({ accountId }) {
       return { accounts: await parts.channel().probe(accountId) };
     },
@@ -167,10 +222,8 @@ export function createGatewayServices(parts: GatewayParts): GatewayServicesImpl 
         await parts.reloadConfig();
         return { path: result.path, config: result.config };
       } catch (error) {
-        if (error instanceof ConfigError) {
-          const fix = error.issues.map((issue) => issue.fix).find(Boolean);
-          throw new ActionableError(error.kind === 'io' ? 'unavailable' : 'bad_request', error.message, fix);
-        }
+        // Every problem by field, so the settings screens can show each next to its input.
+        if (error instanceof ConfigError) throw configErrorToActionable(error);
         throw error;
       }
     },

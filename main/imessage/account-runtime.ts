@@ -14,6 +14,7 @@ import type { PairingStore } from '../pairing/store';
 import type { Logger } from '../util/logger';
 import type { ConcurrencyLimit } from '../util/serial-queue';
 import type { AccessLog } from './access-log';
+import type { AutomationTracker } from './automation';
 import { prepareInboundAttachments } from './attachments';
 import type { MentionMatcher } from './mention';
 import { InboundPipeline } from './pipeline';
@@ -29,6 +30,8 @@ export interface AccountRuntimeContext {
   /** Bounds concurrent model calls across all accounts. */
   limit: ConcurrencyLimit;
   timings?: Partial<SupervisorTimings>;
+  /** Watches the account's sends for the Automation permission (setup checks). */
+  automation?: AutomationTracker;
   /** Environment of imsg child processes. */
   env?: NodeJS.ProcessEnv;
   cli?: CliInvocation;
@@ -52,7 +55,7 @@ export class AccountRuntime {
     });
     this.sender = new AccountSender({
       account: () => this.pipeline.account,
-      rpc: this.supervisor.rpc,
+      rpc: context.automation ? context.automation.observe(account.accountId, this.supervisor.rpc) : this.supervisor.rpc,
       waitUntilListening: (deadline) => this.supervisor.waitUntilListening(deadline),
       imsgVersion: () => this.supervisor.health().imsgVersion,
       stateDir,

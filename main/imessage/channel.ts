@@ -33,6 +33,7 @@ import { ConcurrencyLimit, SerialQueue } from '../util/serial-queue';
 import { accountHealth, configWarnings, notRunningFix, notRunningReason, runtimeWarnings } from './account-health';
 import { AccessLog } from './access-log';
 import { AccountRuntime, type AccountRuntimeContext } from './account-runtime';
+import { AutomationTracker } from './automation';
 import { compileMentionMatcher, type MentionMatcher } from './mention';
 import { ImessageSendError } from './outbound';
 import { DEFAULT_MAX_CONCURRENT_REPLIES } from './pipeline';
@@ -44,6 +45,8 @@ import type { SupervisorTimings } from './supervisor';
 export interface ChannelTimings extends SupervisorTimings {
   /** Activity-only health changes (messages in and out) are pushed at most this often; state changes at once. */
   healthThrottleMs: number;
+  /** A send still running after this long means the macOS Automation prompt is up (automation.ts). */
+  automationPendingMs: number;
 }
 
 export const DEFAULT_HEALTH_THROTTLE_MS = 100;
@@ -99,6 +102,8 @@ interface AccountSlot {
 
 export class ImessageChannel {
   readonly accessLog: AccessLog;
+  /** What each account's sends said about the Automation permission (the setup checks read it). */
+  readonly automation: AutomationTracker;
   private readonly opts: ImessageChannelOptions;
   private readonly log: Logger;
   private readonly runtime: AccountRuntimeContext;
@@ -117,7 +122,12 @@ export class ImessageChannel {
     this.accessLog = options.accessLog ?? new AccessLog();
     this.config = options.config;
     this.mention = this.compileMention(options.config);
-    const { healthThrottleMs, ...supervisorTimings } = options.timings ?? {};
+    const { healthThrottleMs, automationPendingMs, ...supervisorTimings } = options.timings ?? {};
+    this.automation = new AutomationTracker({
+      stateDir: options.stateDir,
+      logger: this.log,
+      ...(automationPendingMs !== undefined ? { pendingAfterMs: automationPendingMs } : {}),
+    });
     this.runtime = {
       stateDir: options.stateDir,
       pairing: options.pairing,
@@ -125,12 +135,15 @@ export class ImessageChannel {
       accessLog: this.accessLog,
       limit: new ConcurrencyLimit(options.maxConcurrentReplies ?? DEFAULT_MAX_CONCURRENT_REPLIES),
       timings: supervisorTimings,
+      automation: this.automation,
       ...(options.env ? { env: options.env } : {}),
       ...(options.cli ? { cli: options.cli } : {}),
       ...(options.timezone ? { timezone: options.timezone } : {}),
     };
     this.healthEvents = new Emitter((error) => this.log.error('iMessage health listener threw', { error: String(error) }));
     this.healthPush = createCoalescer(healthThrottleMs ?? DEFAULT_HEALTH_THROTTLE_MS, () => this.healthEvents.emit('health', this.health()));
+    // A new Automation answer changes the setup checks, which follow health pushes.
+    this.automation.onChange(() => this.pushHealth(true));
   }
 
   /** Starts every enabled and configured account; resolves once each has settled or startTimeoutMs passed. */
@@ -287,7 +300,7 @@ export class ImessageChannel {
         ...(params.media !== undefined ? { media: params.media } : {}),
         ...(params.service !== undefined ? { service: params.service } : {}),
       });
-      return { accountId, chunks: result.chunks, messageIds: result.messageIds };
+      return { accountId, chunks: result.chunks, messageIds: result.messageIds, service: result.service };
     } catch (error) {
       if (error instanceof ImessageSendError) throw new ActionableError('unavailable', error.message, SEND_FIX);
       // Nothing was sent: the target, text or media is wrong.

@@ -13,8 +13,12 @@ import { silentLogger } from '../util/logger';
 import { ImsgRpcClient, ImsgRpcError, PERMISSION_TEXT_PATTERN, type ImsgExitInfo, type ImsgRpcClientOptions } from './rpc-client';
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 5000;
-/** `--version` and `rpc --help` never need long, even through an SSH wrapper. */
-const CLI_STEP_MAX_MS = 5000;
+/**
+ * `--version` and `rpc --help` need little time of their own, but through an SSH wrapper each is a
+ * login (the connect, then the far side's shell start-up), which can take seconds: bounded by the
+ * probe timeout, up to this.
+ */
+const CLI_STEP_MAX_MS = 15_000;
 const MAX_CAPTURE_BYTES = 256 * 1024;
 
 export const INSTALL_FIX = 'Install imsg with `brew install steipete/tap/imsg`, or set channels.imessage.cliPath to the full path of imsg (or of your SSH wrapper script).';
@@ -356,8 +360,11 @@ export async function probeAndConnect(options: ProbeAndConnectOptions): Promise<
     return { result: fail(classifyExit(info, ctx)) };
   }
   const askedAt = Date.now();
+  let hasChats: boolean;
   try {
-    await client.request('chats.list', { limit: 1 }, { timeoutMs });
+    const answer = await client.request('chats.list', { limit: 1 }, { timeoutMs });
+    // No chat at all: Messages is not signed in to iMessage (or was never used). The setup checks say so.
+    hasChats = Array.isArray((answer as { chats?: unknown } | null)?.chats) && (answer as { chats: unknown[] }).chats.length > 0;
   } catch (error) {
     let failure: ImsgFailure;
     if (error instanceof ImsgRpcError && error.kind === 'exited') {
@@ -381,5 +388,5 @@ export async function probeAndConnect(options: ProbeAndConnectOptions): Promise<
   }
   checks.push({ id: 'database', ok: true, detail: `imsg opened ${options.dbPath ?? '~/Library/Messages/chat.db'}` });
   checks.push({ id: 'rpc-answers', ok: true, detail: `chats.list answered in ${Date.now() - askedAt} ms` });
-  return { result: finish(), client };
+  return { result: { ...finish(), hasChats }, client };
 }

@@ -4,6 +4,7 @@
 // code, message and fix to the client as they are, and the CLI prints them. Anything else thrown
 // becomes `internal`.
 import type { ControlErrorCode } from '../../contract/gateway-api';
+import type { FieldIssue } from '../../contract/setup';
 
 export class ActionableError extends Error {
   override readonly name = 'ActionableError';
@@ -11,6 +12,8 @@ export class ActionableError extends Error {
     readonly code: ControlErrorCode,
     message: string,
     readonly fix?: string,
+    /** Per-field problems of a rejected config or account write (nothing was written). */
+    readonly issues?: FieldIssue[],
   ) {
     super(message);
   }

@@ -6,7 +6,8 @@ import { resolve } from 'node:path';
 import { expandTilde, type SimSettings } from './settings';
 import type { OutgoingTarget, Service, SimDb } from './sim-db';
 import type { ChatInfo, MessageStore } from './store';
-import { LINUX_SEND_FAILURE } from './texts';
+import { automationAnswer } from './automation';
+import { LINUX_SEND_FAILURE, NOT_SIGNED_IN_FAILURE } from './texts';
 
 export interface SendRequest {
   to?: string;
@@ -119,6 +120,11 @@ export async function performSend(request: SendRequest, ctx: SendContext): Promi
     }
   }
   if (ctx.settings.linuxSend) fail({ kind: 'appleScript', reason: LINUX_SEND_FAILURE });
+  // Driving Messages needs the Automation permission first (the prompt, or -1743), then an
+  // iMessage account to send from.
+  const refused = await automationAnswer(ctx.settings);
+  if (refused !== null) fail({ kind: 'appleScript', reason: refused });
+  if (!ctx.messages().signedIn) fail({ kind: 'appleScript', reason: NOT_SIGNED_IN_FAILURE });
   if (ctx.settings.sendDelayMs > 0) await sleep(ctx.settings.sendDelayMs);
 
   // What the AppleScript addresses, and which chat imsg's verification looks in.

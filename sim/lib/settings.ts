@@ -28,6 +28,16 @@ export interface SimSettings {
   debounceMs: number | null;
   /** IMSG_SIM_LINUX_SEND=1: every send fails like the real Linux build. */
   linuxSend: boolean;
+  /**
+   * IMSG_SIM_AUTOMATION: macOS's answer when imsg drives Messages (Privacy & Security › Automation):
+   * `granted` (default), `denied` (every send fails with -1743), or `pending` (the permission prompt
+   * is up: a send waits for IMSG_SIM_AUTOMATION_ANSWER or IMSG_SIM_AUTOMATION_TIMEOUT_MS).
+   */
+  automation: AutomationMode;
+  /** IMSG_SIM_AUTOMATION_ANSWER: pending mode: the file whose appearance is the person's click ("deny" in it = Don't Allow). */
+  automationAnswer: string | null;
+  /** IMSG_SIM_AUTOMATION_TIMEOUT_MS: pending mode: how long a send waits for the answer before AppleScript gives up (-1712). */
+  automationTimeoutMs: number;
   /** IMSG_SIM_NOTIFY_BEFORE_RESPONSE=1: backlog notifications precede the watch.subscribe response (spec §1.4 race). */
   notifyBeforeResponse: boolean;
   /** IMSG_SIM_FROM_ME_DELAY_MS: sent rows are written with is_from_me=0 and flipped to 1 this much later (spec §7.3). */
@@ -39,6 +49,11 @@ export interface SimSettings {
   /** IMSG_SIM_DB: default chat.db path. */
   db: string | null;
 }
+
+export type AutomationMode = 'granted' | 'denied' | 'pending';
+const AUTOMATION_MODES: readonly AutomationMode[] = ['granted', 'denied', 'pending'];
+/** How long Messages' AppleEvent waits by default before it gives up (AppleScript's 2 minutes). */
+export const DEFAULT_AUTOMATION_TIMEOUT_MS = 120_000;
 
 export class SettingsError extends Error {}
 
@@ -67,6 +82,10 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): SimSettings 
   if (fda !== '' && fda !== 'denied' && fda !== 'granted') {
     throw new SettingsError(`IMSG_SIM_FDA must be "denied" or "granted", got ${JSON.stringify(env.IMSG_SIM_FDA)}`);
   }
+  const automation = (env.IMSG_SIM_AUTOMATION ?? '').trim().toLowerCase() || 'granted';
+  if (!(AUTOMATION_MODES as readonly string[]).includes(automation)) {
+    throw new SettingsError(`IMSG_SIM_AUTOMATION must be one of ${AUTOMATION_MODES.join(', ')}, got ${JSON.stringify(env.IMSG_SIM_AUTOMATION)}`);
+  }
   const signal = (env.IMSG_SIM_CRASH_ON_SIGNAL ?? '').trim().toUpperCase();
   const signalName = signal === '' ? null : signal.startsWith('SIG') ? signal : `SIG${signal}`;
   if (signalName !== null && !SIGNALS.has(signalName)) {
@@ -85,6 +104,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): SimSettings 
     pollMs: Math.max(1, nonNegativeInt(env, 'IMSG_SIM_POLL_MS') ?? 5000),
     debounceMs: nonNegativeInt(env, 'IMSG_SIM_DEBOUNCE_MS'),
     linuxSend: flag(env, 'IMSG_SIM_LINUX_SEND'),
+    automation: automation as AutomationMode,
+    automationAnswer: env.IMSG_SIM_AUTOMATION_ANSWER?.trim() ? resolve(expandTilde(env.IMSG_SIM_AUTOMATION_ANSWER.trim())) : null,
+    automationTimeoutMs: nonNegativeInt(env, 'IMSG_SIM_AUTOMATION_TIMEOUT_MS') ?? DEFAULT_AUTOMATION_TIMEOUT_MS,
     notifyBeforeResponse: flag(env, 'IMSG_SIM_NOTIFY_BEFORE_RESPONSE'),
     fromMeDelayMs: nonNegativeInt(env, 'IMSG_SIM_FROM_ME_DELAY_MS') ?? 0,
     fsEvents: env.IMSG_SIM_FS_EVENTS === undefined || env.IMSG_SIM_FS_EVENTS.trim() === '' ? true : flag(env, 'IMSG_SIM_FS_EVENTS'),

@@ -16,7 +16,7 @@ const SIM_HELP = `imsg sim
 Simulator driver (Linux stand-in for Messages.app; not part of the real imsg)
 
 Usage:
-  imsg sim init [--db <path>] [--me <handle>]
+  imsg sim init [--db <path>] [--me <handle> | --signed-out]
   imsg sim inject [--db <path>] --from <handle> --text <text> [options]   (see: imsg sim inject --help)
   imsg sim sent [--db <path>] [--since-rowid <n>] [--json | --text]
 `;
@@ -40,10 +40,10 @@ export async function simCommand(args: string[], ctx: SimCommandContext): Promis
 }
 
 async function init(args: string[], ctx: SimCommandContext): Promise<number> {
-  const options = parseOptions(args, { me: 'value' });
-  const db = SimDb.create(ctx.dbPath, { me: options.string('me'), home: ctx.home });
+  const options = parseOptions(args, { me: 'value', 'signed-out': 'flag' });
+  const db = SimDb.create(ctx.dbPath, { me: options.string('me'), signedOut: options.has('signed-out'), home: ctx.home });
   try {
-    await ctx.out.line(JSON.stringify({ db: ctx.dbPath, home: db.home, me: db.me, max_rowid: db.maxRowid() }));
+    await ctx.out.line(JSON.stringify({ db: ctx.dbPath, home: db.home, me: db.signedIn ? db.me : null, ...(db.signedIn ? {} : { signed_in: false }), max_rowid: db.maxRowid() }));
   } finally {
     db.close();
   }

@@ -21,6 +21,8 @@ export type Service = 'iMessage' | 'SMS';
 export interface SimDbOptions {
   /** Your own address (the Mac's iMessage account); stored in the db by `create`. */
   me?: string;
+  /** `create`: Messages not signed in to iMessage: no account (sends fail), and no chats. */
+  signedOut?: boolean;
   /** Home of the simulated Mac user (see messagesHomeFor); default from IMSG_SIM_HOME / the db path. */
   home?: string;
 }
@@ -186,6 +188,11 @@ export class SimDb {
     this.me = row ? row.value.toString() : DEFAULT_ME;
   }
 
+  /** False for a db made with `signedOut`: Messages has no iMessage account to send from. */
+  get signedIn(): boolean {
+    return this.me !== '';
+  }
+
   /** Creates chat.db with the Messages schema (idempotent: an existing db keeps its rows). */
   static create(path: string, options: SimDbOptions = {}): SimDb {
     mkdirSync(dirname(path), { recursive: true });
@@ -193,8 +200,10 @@ export class SimDb {
     try {
       db.exec(CHAT_DB_SCHEMA);
       db.prepare("INSERT OR IGNORE INTO _SqliteDatabaseProperties (key, value) VALUES ('_ClientVersion', '17100')").run();
-      if (options.me) {
-        db.prepare('INSERT INTO kvtable (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(ME_KEY, options.me);
+      if (options.signedOut && options.me) throw new SimDbError('a signed-out Messages has no address of its own: give either `me` or `signedOut`, not both');
+      const me = options.signedOut ? '' : options.me || undefined;
+      if (me !== undefined) {
+        db.prepare('INSERT INTO kvtable (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(ME_KEY, me);
       }
     } catch (error) {
       db.close();

@@ -164,4 +164,10 @@ export function isPermissionOpenError(text: string): boolean {
 export const FDA_DENIED_UNDERLYING = 'authorization denied (code: 23)';
 export const PARSE_ERROR_DATA = 'The data couldn’t be read because it isn’t in the correct format.';
 export const LINUX_SEND_FAILURE = 'Sending requires Messages.app automation and is only supported on macOS.';
+/** What AppleScript reports when macOS refuses the app control of Messages (Automation denied; spec §1.7). */
+export const AUTOMATION_DENIED_FAILURE = 'Not authorized to send Apple events to Messages. (-1743)';
+/** AppleScript's answer when nobody answered the Automation prompt in time (errAETimeout). */
+export const AUTOMATION_TIMEOUT_FAILURE = 'Messages got an error: AppleEvent timed out. (-1712)';
+/** Messages with no iMessage account has no iMessage service to send through (inferred wording). */
+export const NOT_SIGNED_IN_FAILURE = 'Messages got an error: Can’t get service 1 whose service type = iMessage. Invalid index. (-1719)';
 export const BRIDGE_UNAVAILABLE = 'Failed to launch Messages.app: Messages.app is only available on macOS.';

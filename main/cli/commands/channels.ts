@@ -5,11 +5,13 @@
 // Exit code: 0 when the gateway runs and every enabled, configured account is listening (and, with
 // --probe, every probe passed); 1 otherwise (including "gateway not running").
 import type { AccountHealth, GatewayStatus, ProbeResult } from '../../../contract/gateway-api';
+import type { SetupSnapshot } from '../../../contract/setup';
 import { ControlClientError } from '../../../contract/control-client';
 import { ConfigError } from '../../config/errors';
 import { loadConfig } from '../../config/load';
-import { resolveConfigPath } from '../../config/paths';
-import { configuredAccounts, probeAccount } from './accounts';
+import { resolveConfigPath, resolveStateDir } from '../../config/paths';
+import { directSetup, formatAccountSetup, formatSetupCheck } from '../setup-view';
+import { configuredAccounts } from './accounts';
 import { connectToGateway, GATEWAY_START_HINT } from '../gateway-connection';
 import {
   allAccountsHealthy,
@@ -37,8 +39,12 @@ export async function channelsStatus(opts: ChannelsStatusOptions): Promise<numbe
   const lookup = await connectToGateway();
   if (lookup.kind === 'running') {
     try {
+      // --probe: the gateway probes every account and runs the setup checks on the result.
+      const setup = opts.probe ? await lookup.client.request('setup.check', {}, { timeoutMs: PROBE_REQUEST_TIMEOUT_MS }) : undefined;
       const status = await lookup.client.request('status', {});
-      const probes = opts.probe ? (await lookup.client.request('channels.probe', {}, { timeoutMs: PROBE_REQUEST_TIMEOUT_MS })).accounts : [];
+      const probes: ProbeEntry[] = opts.probe
+        ? status.accounts.filter((account) => account.enabled && account.configured && account.lastProbe).map((account) => ({ accountId: account.accountId, probe: account.lastProbe! }))
+        : [];
       const healthy = allAccountsHealthy(status.accounts) && probes.every((entry) => entry.probe.ok);
       if (opts.json) {
         printJson({
@@ -47,10 +53,10 @@ export async function channelsStatus(opts: ChannelsStatusOptions): Promise<numbe
           demo: status.demo,
           healthy,
           status,
-          ...(opts.probe ? { probes } : {}),
+          ...(opts.probe ? { probes, setup } : {}),
         });
       } else {
-        process.stdout.write(`${renderLive(status, lookup.instance.url, opts.probe ? probes : undefined).join('\n')}\n`);
+        process.stdout.write(`${renderLive(status, lookup.instance.url, opts.probe ? probes : undefined, Date.now(), setup).join('\n')}\n`);
       }
       return healthy ? EXIT_OK : EXIT_FAILURE;
     } catch (error) {
@@ -88,13 +94,20 @@ export async function channelsStatus(opts: ChannelsStatusOptions): Promise<numbe
     dbPath: account.dbPath ?? null,
   }));
   const probes: ProbeEntry[] = [];
+  let setup: SetupSnapshot | undefined;
   if (opts.probe) {
-    const runnable = configuredAccounts(loaded).filter((account) => account.enabled && account.configured);
-    probes.push(...(await Promise.all(runnable.map(async (account) => ({ accountId: account.accountId, probe: await probeAccount(account) })))));
+    // The same probe and setup checks the gateway would run, here.
+    const resolved = configuredAccounts(loaded);
+    const direct = await directSetup(loaded, resolved, { env: process.env, stateDir: resolveStateDir() });
+    setup = direct.snapshot;
+    for (const account of resolved) {
+      const probe = direct.probes.get(account.accountId);
+      if (probe) probes.push({ accountId: account.accountId, probe });
+    }
   }
 
   if (opts.json) {
-    printJson({ gateway: gatewayNote, configPath, configExists: loaded.exists, healthy: false, accounts, ...(opts.probe ? { probes } : {}) });
+    printJson({ gateway: gatewayNote, configPath, configExists: loaded.exists, healthy: false, accounts, ...(opts.probe ? { probes, setup } : {}) });
     return EXIT_FAILURE;
   }
   const lines = [
@@ -108,15 +121,17 @@ export async function channelsStatus(opts: ChannelsStatusOptions): Promise<numbe
     const probe = probes.find((entry) => entry.accountId === account.accountId)?.probe;
     lines.push(probe ? `${formatConfiguredAccount(account)}, ${probeVerdict(probe)}` : formatConfiguredAccount(account));
     if (probe) lines.push(...formatProbe(probe));
-    else if (!account.configured) lines.push('    Fix: add a channels.imessage section to the config, e.g. `clawdbot config set channels.imessage.cliPath imsg`');
+    const checks = setup?.accounts.find((entry) => entry.accountId === account.accountId);
+    if (checks && account.enabled && account.configured) lines.push('    Setup:', ...formatAccountSetup(checks, '      '));
+    if (!probe && !account.configured) lines.push('    Fix: add a channels.imessage section to the config, e.g. `clawdbot config set channels.imessage.cliPath imsg`');
   }
   for (const warning of loaded.warnings) lines.push(`Warning: ${warning}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return EXIT_FAILURE;
 }
 
-/** The live view: header, then each account with its probe (when asked). */
-export function renderLive(status: GatewayStatus, url: string, probes?: readonly ProbeEntry[], now: number = Date.now()): string[] {
+/** The live view: header, then each account with its probe and setup checks (when asked). */
+export function renderLive(status: GatewayStatus, url: string, probes?: readonly ProbeEntry[], now: number = Date.now(), setup?: SetupSnapshot): string[] {
   const lines = [...formatGatewayHeader(status, url), ''];
   for (const account of status.accounts) {
     const probe = probes?.find((entry) => entry.accountId === account.accountId)?.probe;
@@ -125,8 +140,11 @@ export function renderLive(status: GatewayStatus, url: string, probes?: readonly
       accountLines[0] = `${accountLines[0]}, ${probeVerdict(probe)}`;
       accountLines.push(...formatProbe(probe));
     }
+    const checks = setup?.accounts.find((entry) => entry.accountId === account.accountId);
+    if (checks && account.enabled && account.configured) accountLines.push('    Setup:', ...formatAccountSetup(checks, '      '));
     lines.push(...accountLines);
   }
+  if (setup) lines.push(...formatSetupCheck(setup.model));
   if (status.accounts.length === 0) lines.push('No iMessage accounts.');
   const unhealthy = status.accounts.filter((account: AccountHealth) => account.enabled && account.configured && account.state !== 'listening');
   if (unhealthy.length > 0 && !probes) lines.push('', 'Run `clawdbot channels status --probe` for each check and its fix.');

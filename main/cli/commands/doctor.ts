@@ -1,12 +1,14 @@
 // `clawdbot doctor`: everything that has to be right for iMessage to work, each with ✓/✗ and the
 // exact fix — the config file, every account's imsg (binary, rpc support, Full Disk Access, an rpc
-// answer), the gateway (running, reachable with our token), the token file and state dir
-// permissions, and the model. Exit 1 when any check failed.
+// answer) and its setup checks (Messages, Full Disk Access, Automation, SSH: setup-view.ts), the
+// gateway (running, reachable with our token), the token file and state dir permissions, and the
+// model. Exit 1 when any check failed.
 //
 // With a running gateway, accounts are probed by the gateway (on a Mac, Full Disk Access belongs to
 // the process that runs imsg, so the gateway's answer is the one that matters); otherwise directly.
 import { promises as fs } from 'node:fs';
 import type { ProbeResult } from '../../../contract/gateway-api';
+import type { AccountSetup, SetupSnapshot } from '../../../contract/setup';
 import { resolveModel } from '../../agent/model-config';
 import { ConfigError } from '../../config/errors';
 import { loadConfig, type LoadedConfig } from '../../config/load';
@@ -14,6 +16,7 @@ import { resolveConfigPath, resolveStateDir } from '../../config/paths';
 import { tokenFilePath } from '../../gateway/auth';
 import { connectToGateway, GATEWAY_START_HINT } from '../gateway-connection';
 import { CHECK_FAIL, CHECK_INFO, CHECK_OK, describeState, EXIT_FAILURE, EXIT_OK, formatCheck, formatProbe } from '../output';
+import { directSetup, formatAccountSetup, needsAttention } from '../setup-view';
 import { configuredAccounts, probeAccount } from './accounts';
 
 type Verdict = 'ok' | 'fail' | 'info';
@@ -61,6 +64,7 @@ export async function doctor(opts: { json?: boolean }): Promise<number> {
 
   // 2. Gateway.
   const lookup = await connectToGateway({ env, stateDir, configPath });
+  let setup: SetupSnapshot | undefined;
   try {
     if (lookup.kind === 'running') {
       checks.push({ id: 'gateway', verdict: 'ok', label: 'Gateway', detail: `running at ${lookup.instance.url} (pid ${lookup.instance.pid}, version ${lookup.hello.server.version}); the token is accepted` });
@@ -74,8 +78,10 @@ export async function doctor(opts: { json?: boolean }): Promise<number> {
     if (!loaded) {
       checks.push({ id: 'accounts', verdict: 'info', label: 'iMessage accounts', detail: 'not checked (the config must be fixed first)' });
     } else if (lookup.kind === 'running') {
+      // The gateway probes every account and runs the setup checks (and tests the model).
+      setup = await lookup.client.request('setup.check', {}, { timeoutMs: 60_000 });
       const status = await lookup.client.request('status', {});
-      const probes = (await lookup.client.request('channels.probe', {}, { timeoutMs: 60_000 })).accounts;
+      const probes = status.accounts.flatMap((account) => (account.lastProbe && account.enabled && account.configured ? [{ accountId: account.accountId, probe: account.lastProbe }] : []));
       for (const account of status.accounts) {
         const label = `iMessage ${account.accountId}`;
         const probe = probes.find((entry) => entry.accountId === account.accountId)?.probe;
@@ -99,6 +105,8 @@ export async function doctor(opts: { json?: boolean }): Promise<number> {
     } else {
       const accounts = configuredAccounts(loaded, env);
       const probes = await Promise.all(accounts.map((account) => (account.enabled ? probeAccount(account, env) : Promise.resolve(undefined))));
+      const probed = new Map(accounts.flatMap((account, index) => (probes[index] ? [[account.accountId, probes[index]!] as const] : [])));
+      setup = (await directSetup(loaded, accounts, { env, stateDir, probes: probed })).snapshot;
       accounts.forEach((account, index) => {
         const label = `iMessage ${account.accountId}`;
         const probe = probes[index];
@@ -118,6 +126,8 @@ export async function doctor(opts: { json?: boolean }): Promise<number> {
         });
       });
     }
+    // 3b. The setup checks of each account (Messages, Full Disk Access, Automation, SSH).
+    for (const account of setup?.accounts ?? []) checks.push(setupCheckEntry(account));
   } finally {
     if (lookup.kind === 'running') lookup.close();
   }
@@ -129,7 +139,10 @@ export async function doctor(opts: { json?: boolean }): Promise<number> {
   // 5. Model.
   if (loaded) {
     const model = resolveModel(loaded.config, env);
-    if (model.configured) checks.push({ id: 'model', verdict: 'ok', label: 'Model', detail: `${model.ref} (${model.baseUrl})` });
+    const tested = setup?.model;
+    if (model.configured && tested && (tested.state === 'denied' || tested.state === 'missing')) {
+      checks.push({ id: 'model', verdict: 'fail', label: 'Model', detail: tested.detail, ...(tested.fix ? { fix: tested.fix.text } : {}) });
+    } else if (model.configured) checks.push({ id: 'model', verdict: 'ok', label: 'Model', detail: `${model.ref} (${model.baseUrl})${tested?.state === 'ok' ? `; ${tested.detail.replace(`${model.ref} `, '')}` : ''}` });
     else if (model.kind === 'unset') {
       checks.push({
         id: 'model',
@@ -155,6 +168,26 @@ export async function doctor(opts: { json?: boolean }): Promise<number> {
     process.stdout.write(`${lines.join('\n')}\n`);
   }
   return failed === 0 ? EXIT_OK : EXIT_FAILURE;
+}
+
+/**
+ * One entry per account for its setup checks, each listed under it. It fails for what stops the
+ * account (a refused permission or login, imsg missing, a restart needed); an unknown or pending
+ * answer, and a Messages with no chats yet, are worth knowing but not counted as problems (a
+ * missing chat.db already fails the account's probe).
+ */
+function setupCheckEntry(setup: AccountSetup): DoctorCheck {
+  const blocking = setup.checks.filter((check) => check.id !== 'messages' && needsAttention(check));
+  const open = setup.checks.filter((check) => check.state !== 'ok' && check.state !== 'not-applicable');
+  const verdict: Verdict = blocking.length > 0 || setup.restartNeeded ? 'fail' : open.length > 0 ? 'info' : 'ok';
+  const first = blocking[0] ?? open[0];
+  return {
+    id: `setup:${setup.accountId}`,
+    verdict,
+    label: `iMessage ${setup.accountId} setup`,
+    detail: first ? `${first.id}: ${first.detail}` : 'imsg, Messages, Full Disk Access, Automation and SSH are all fine',
+    details: formatAccountSetup(setup),
+  };
 }
 
 function notConfigured(accountId: string): DoctorCheck {
