@@ -112,6 +112,11 @@ export interface GatewayStatus {
   modelError: string | null;
   accounts: AccountHealth[];
   pendingPairing: number;
+  /**
+   * The most requests that can be pending at once. When `pendingPairing` reaches it, new unknown
+   * senders get no code until one is approved, denied (`pairing.denyAll` clears them) or expires.
+   */
+  maxPendingPairing: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -127,6 +132,14 @@ export interface PairingRequest {
   lastSeenAt: string;
   /** createdAt + 1 hour. */
   expiresAt: string;
+  /**
+   * The iMessage account the request came in on: its code went out from that account, and so does
+   * the approval notice. Absent for requests stored before accounts were recorded.
+   */
+  accountId?: string;
+  /** The chat (chat.db ROWID on that account) the code was sent in, when imsg said. */
+  chatId?: number;
+  /** Raw origin details as stored (`sender`, `accountId`, `chatId` as strings). */
   meta?: Record<string, string>;
 }
 

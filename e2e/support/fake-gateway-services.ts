@@ -100,6 +100,7 @@ export function createFakeGatewayServices(options: FakeServicesOptions): FakeGat
       modelError: null,
       accounts: [...accounts.values()],
       pendingPairing: (await pairingStore.list()).length,
+      maxPendingPairing: pairingStore.maxPending,
     };
   }
 
@@ -177,6 +178,10 @@ export function createFakeGatewayServices(options: FakeServicesOptions): FakeGat
       const denied = await pairingStore.deny(params.code);
       if (!denied) throw new ActionableError('not_found', `No pending pairing request found for code: ${params.code}`);
       return { denied };
+    },
+    async 'pairing.denyAll'(params) {
+      record('pairing.denyAll', params);
+      return { denied: await pairingStore.denyAll() };
     },
     async 'pairing.revoke'(params) {
       record('pairing.revoke', params);

@@ -15,6 +15,8 @@ export interface StatusFacts {
   /** Error of the last rejected config reload (null once a valid config is in force again). */
   configError: string | null;
   pendingPairing: number;
+  /** The pairing store's cap on pending requests. */
+  maxPendingPairing: number;
 }
 
 export function gatewayStatus(core: Core, facts: StatusFacts, accounts: AccountHealth[] = core.channel.health()): GatewayStatus {
@@ -34,6 +36,7 @@ export function gatewayStatus(core: Core, facts: StatusFacts, accounts: AccountH
     modelError: agent.lastError?.message ?? (agent.configured || agent.model === null ? null : agent.reason),
     accounts,
     pendingPairing: facts.pendingPairing,
+    maxPendingPairing: facts.maxPendingPairing,
   };
 }
 

@@ -1,7 +1,8 @@
 // The iMessage pairing store: pending requests from unknown DM senders, and the senders the owner
 // approved. Two small JSON files under `<stateDir>/credentials/`, in the original's format:
 //
-//   imessage-pairing.json    {"version":1,"requests":[{"id","code","createdAt","lastSeenAt","meta"}]}
+//   imessage-pairing.json    {"version":1,"requests":[{"id","code","createdAt","lastSeenAt","meta"}],
+//                             "resolved":[{…the request, "outcome":"approved"|"denied","resolvedAt"}]}
 //   imessage-allowFrom.json  {"version":1,"allowFrom":["+15550001111"]}
 //
 // The gateway, the app and the CLI may all change them, so every read-modify-write holds the
@@ -16,7 +17,17 @@
 //
 // Lifetime rules (spec §3.2): a request lives 1 hour from createdAt; at most 3 are pending; a
 // repeat message from a pending sender only refreshes lastSeenAt (at most once a minute, to keep
-// a chatty unknown sender from causing a locked write per message).
+// a chatty unknown sender from causing a locked write per message). A createdAt more than a few
+// minutes in the future (a hand-edited file, a clock set back) counts as expired: otherwise the
+// request would hold a slot forever.
+//
+// A request remembers where it came from: `meta.accountId` and `meta.chatId` (the account and
+// chat the pairing code was sent in, set when it is created and never overwritten), so the
+// approval notice goes out from the same Apple ID into the same chat.
+//
+// Resolved codes (approved or denied) are remembered for the TTL in `resolved` (at most
+// RESOLVED_KEPT), so approving a code twice is answered "already approved", not "no such code".
+// The original gateway's readers ignore the extra key.
 import { EventEmitter } from 'node:events';
 import { promises as fs, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -32,6 +43,10 @@ export const PAIRING_CHANNEL = 'imessage';
 export const PAIRING_TTL_MS = 60 * 60 * 1000;
 export const MAX_PENDING_REQUESTS = 3;
 export const LAST_SEEN_REFRESH_MS = 60 * 1000;
+/** How far in the future a createdAt may lie (clock adjustments) before the request counts as expired. */
+export const FUTURE_CREATED_AT_TOLERANCE_MS = 5 * 60 * 1000;
+/** Resolved codes remembered for "already approved" answers. */
+export const RESOLVED_KEPT = 50;
 export const PAIRING_FILE_NAME = `${PAIRING_CHANNEL}-pairing.json`;
 export const ALLOW_FROM_FILE_NAME = `${PAIRING_CHANNEL}-allowFrom.json`;
 
@@ -74,6 +89,17 @@ export interface PairingStoreOptions {
   logger?: Logger;
 }
 
+/** What a request remembers about its origin (stored as strings in `meta`). */
+export interface PairingRequestMeta {
+  /** The sender as received. */
+  sender?: string;
+  /** The iMessage account the request came in on (and its code went out from). */
+  accountId?: string;
+  /** The chat the code was sent in, as a decimal string. */
+  chatId?: string;
+  [key: string]: string | undefined;
+}
+
 export type UpsertResult =
   /** A new request: send the pairing reply. */
   | { created: true; capped: false; request: PairingRequest }
@@ -90,23 +116,38 @@ interface StoredRequest {
   meta?: Record<string, string>;
 }
 
+/** A code that was approved or denied, and when. */
+export interface ResolvedPairing {
+  request: PairingRequest;
+  outcome: 'approved' | 'denied';
+  resolvedAt: string;
+}
+
+interface StoredResolution extends StoredRequest {
+  outcome: 'approved' | 'denied';
+  resolvedAt: string;
+}
+
 const metaSchema = z.record(z.string(), z.unknown()).transform((meta) => {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(meta)) if (value != null) out[key] = String(value);
   return out;
 });
 
+const storedRequestShape = {
+  id: z.string(),
+  code: z.string(),
+  createdAt: z.string(),
+  lastSeenAt: z.string(),
+  meta: metaSchema.optional(),
+};
+
 const pairingFileSchema = z.object({
   version: z.literal(1),
-  requests: z.array(
-    z.object({
-      id: z.string(),
-      code: z.string(),
-      createdAt: z.string(),
-      lastSeenAt: z.string(),
-      meta: metaSchema.optional(),
-    }),
-  ),
+  requests: z.array(z.object(storedRequestShape)),
+  resolved: z
+    .array(z.object({ ...storedRequestShape, outcome: z.enum(['approved', 'denied']), resolvedAt: z.string() }))
+    .optional(),
 });
 
 const allowFromFileSchema = z.object({
@@ -199,7 +240,7 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
    * Records that an unknown sender asked for access. `senderId` is normalized (E.164 / lower-case
    * email). Returns whether a new request (and code) was created, or that the cap was reached.
    */
-  async upsertRequest(senderId: string, meta: Record<string, string> = {}): Promise<UpsertResult> {
+  async upsertRequest(senderId: string, meta: PairingRequestMeta = {}): Promise<UpsertResult> {
     const id = this.validSenderId(senderId);
 
     // Fast path, no lock: a sender with a live request whose lastSeenAt is recent gets the same
@@ -215,14 +256,15 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
       const live = requests.find((request) => request.id === id);
       if (live) {
         live.lastSeenAt = nowIso;
-        if (Object.keys(meta).length > 0) live.meta = { ...live.meta, ...meta };
+        // Where the request came from stays as it was: its code went out there.
+        if (Object.keys(meta).length > 0) live.meta = { ...definedStrings(meta), ...live.meta };
         return { write: true, value: { created: false, capped: false, request: this.toPublic(live) } as UpsertResult };
       }
       if (requests.length >= this.maxPending) {
         return { write: false, value: { created: false, capped: true, request: null, pending: requests.length } as UpsertResult };
       }
       const code = this.newCode(new Set(requests.map((request) => request.code)));
-      const request: StoredRequest = { id, code, createdAt: nowIso, lastSeenAt: nowIso, meta: { ...meta } };
+      const request: StoredRequest = { id, code, createdAt: nowIso, lastSeenAt: nowIso, meta: definedStrings(meta) };
       requests.push(request);
       events.push(this.event('requested', id, code));
       return { write: true, value: { created: true, capped: false, request: this.toPublic(request) } as UpsertResult };
@@ -257,10 +299,11 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
   async approve(code: string): Promise<PairingRequest | null> {
     const wanted = normalizePairingCode(code);
     if (wanted === '') return null;
-    return this.mutatePending(async (requests, events) => {
+    return this.mutatePending(async (requests, events, resolved) => {
       const index = requests.findIndex((request) => request.code === wanted);
       if (index < 0) return { write: false, value: null };
       const [request] = requests.splice(index, 1) as [StoredRequest];
+      this.remember(resolved, request, 'approved');
       // Allow store first: if the pairing write then failed, the request would still be pending
       // and approving again is harmless; the other order could lose the approval.
       await this.mutateAllowFrom((senders) => {
@@ -280,13 +323,43 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
   async deny(code: string): Promise<PairingRequest | null> {
     const wanted = normalizePairingCode(code);
     if (wanted === '') return null;
-    return this.mutatePending((requests, events) => {
+    return this.mutatePending((requests, events, resolved) => {
       const index = requests.findIndex((request) => request.code === wanted);
       if (index < 0) return { write: false, value: null };
       const [request] = requests.splice(index, 1) as [StoredRequest];
+      this.remember(resolved, request, 'denied');
       events.push(this.event('denied', request.id, request.code));
       return { write: true, value: this.toPublic(request) };
     });
+  }
+
+  /**
+   * Denies every pending request at once (the owner clearing slots that strangers hold). Returns
+   * the requests dropped, oldest first; none of the senders is told.
+   */
+  async denyAll(): Promise<PairingRequest[]> {
+    return this.mutatePending((requests, events, resolved) => {
+      const dropped = requests.splice(0, requests.length).sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
+      for (const request of dropped) {
+        this.remember(resolved, request, 'denied');
+        events.push(this.event('denied', request.id, request.code));
+      }
+      return { write: dropped.length > 0, value: dropped.map((request) => this.toPublic(request)) };
+    });
+  }
+
+  /**
+   * What became of a code that is no longer pending: approved or denied within the last TTL, or
+   * undefined (never issued, expired, or resolved too long ago). Read without the lock.
+   */
+  async resolution(code: string): Promise<ResolvedPairing | undefined> {
+    const wanted = normalizePairingCode(code);
+    if (wanted === '') return undefined;
+    const file = parseStoreFile(this.pairingPath, await readFileIfExists(this.pairingPath), pairingFileSchema, EMPTY_PAIRING);
+    const found = (file.resolved ?? []).filter((entry) => this.isRecent(entry.resolvedAt)).findLast((entry) => entry.code === wanted);
+    if (!found) return undefined;
+    const { outcome, resolvedAt, ...request } = found;
+    return { request: this.toPublic(request), outcome, resolvedAt };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -378,7 +451,20 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
 
   private isExpired(request: StoredRequest): boolean {
     const created = Date.parse(request.createdAt);
-    return Number.isNaN(created) || this.now() - created >= this.ttlMs;
+    const age = this.now() - created;
+    return Number.isNaN(created) || age >= this.ttlMs || age < -FUTURE_CREATED_AT_TOLERANCE_MS;
+  }
+
+  /** A resolution time within the last TTL (and not in the future beyond the tolerance). */
+  private isRecent(iso: string): boolean {
+    const age = this.now() - Date.parse(iso);
+    return age < this.ttlMs && age >= -FUTURE_CREATED_AT_TOLERANCE_MS;
+  }
+
+  /** Remembers a resolved request (newest last, bounded). */
+  private remember(resolved: StoredResolution[], request: StoredRequest, outcome: StoredResolution['outcome']): void {
+    resolved.push({ ...request, outcome, resolvedAt: new Date(this.now()).toISOString() });
+    if (resolved.length > RESOLVED_KEPT) resolved.splice(0, resolved.length - RESOLVED_KEPT);
   }
 
   private needsPruning(requests: readonly StoredRequest[]): boolean {
@@ -394,6 +480,10 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
       expiresAt: new Date(Date.parse(request.createdAt) + this.ttlMs).toISOString(),
     };
     if (request.meta && Object.keys(request.meta).length > 0) out.meta = { ...request.meta };
+    const accountId = request.meta?.accountId;
+    if (accountId) out.accountId = accountId;
+    const chatId = Number(request.meta?.chatId);
+    if (Number.isSafeInteger(chatId) && chatId > 0) out.chatId = chatId;
     return out;
   }
 
@@ -477,7 +567,11 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
    * write succeeded and the lock is released.
    */
   private async mutatePending<T>(
-    change: (requests: StoredRequest[], events: PairingEvent[]) => { write: boolean; value: T } | Promise<{ write: boolean; value: T }>,
+    change: (
+      requests: StoredRequest[],
+      events: PairingEvent[],
+      resolved: StoredResolution[],
+    ) => { write: boolean; value: T } | Promise<{ write: boolean; value: T }>,
     removedOut?: PairingRequest[],
   ): Promise<T> {
     const events: PairingEvent[] = [];
@@ -496,9 +590,10 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
         events.push(this.event('expired', request.id, request.code));
         removedOut?.push(this.toPublic(request));
       }
-      const outcome = await change(requests, events);
+      const resolved = (file.resolved ?? []).filter((entry) => this.isRecent(entry.resolvedAt));
+      const outcome = await change(requests, events, resolved);
       if (outcome.write || dropped.length > 0) {
-        const next: PairingFile = { version: 1, requests };
+        const next: PairingFile = resolved.length > 0 ? { version: 1, requests, resolved } : { version: 1, requests };
         // Pending requests are ephemeral (1 h TTL) and re-created when the sender writes again, so
         // they skip the fsync: the rename keeps the file whole if we are killed, and the pairing
         // reply — on the per-message path — is not held up by a disk flush. The file is small, so
@@ -542,6 +637,13 @@ function writeProblem(path: string, error: unknown): PairingStoreError | undefin
           : undefined;
   if (fix === undefined) return undefined;
   return new PairingStoreError('io', `Cannot write ${path}: ${(error as Error).message}. ${fix}`, { path, cause: error });
+}
+
+/** The entries of `meta` that have a value. */
+function definedStrings(meta: PairingRequestMeta): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(meta)) if (value !== undefined) out[key] = value;
+  return out;
 }
 
 /** Trimmed, without blanks, "*" or duplicates: the store may never open access to everyone. */

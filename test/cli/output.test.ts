@@ -120,6 +120,7 @@ describe('channels status lines', () => {
       modelError: null,
       accounts: [account()],
       pendingPairing: 2,
+      maxPendingPairing: 3,
     };
     expect(renderLive(status, 'http://127.0.0.1:18789', undefined, NOW)).toEqual([
       'Gateway reachable: http://127.0.0.1:18789 (pid 100, version 0.1.0).',

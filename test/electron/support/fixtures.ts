@@ -61,6 +61,7 @@ export function status(accounts: AccountHealth[], overrides: Partial<GatewayStat
     modelError: null,
     accounts,
     pendingPairing: 0,
+    maxPendingPairing: 3,
     ...overrides,
   };
 }
