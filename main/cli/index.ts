@@ -175,7 +175,8 @@ export function buildProgram(): Command {
     .argument('<key>', 'dot.separated.key')
     .argument('<value>', 'the value; `null` removes the key')
     .option('--json', 'print JSON')
-    .action((key: string, value: string, opts: { json?: boolean }) => run(async () => (await import('./commands/config')).configSet(key, value, opts)));
+    .option('--force', 'write a key Clawdbot does not know (it is ignored, with a warning)')
+    .action((key: string, value: string, opts: { json?: boolean; force?: boolean }) => run(async () => (await import('./commands/config')).configSet(key, value, opts)));
   config
     .command('unset')
     .description('remove a key')
