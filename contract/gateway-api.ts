@@ -206,8 +206,15 @@ export interface HealthResponse {
 
 export interface SendMessageResult {
   accountId: string;
+  /** Messages sent (text chunks, the first carrying the media). */
   chunks: number;
+  /** The ids imsg returned, in order: none with an older imsg or for an attachment-only send. */
   messageIds: string[];
+  /**
+   * What the message went out as: a handle goes as the service asked (`auto` is iMessage), a chat
+   * guid names its service; null when a chat addressed by id or identifier decides.
+   */
+  sentVia: 'iMessage' | 'SMS' | null;
 }
 
 /** Demo mode: a message the gateway sent on the simulated Mac (read from the simulated chat.db). */

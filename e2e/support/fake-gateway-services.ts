@@ -198,7 +198,7 @@ export function createFakeGatewayServices(options: FakeServicesOptions): FakeGat
     async 'message.send'(params) {
       record('message.send', params);
       sent.push(params);
-      return { accountId: params.accountId ?? 'default', chunks: 1, messageIds: [String(sent.length)] };
+      return { accountId: params.accountId ?? 'default', chunks: 1, messageIds: [String(sent.length)], sentVia: 'iMessage' };
     },
     async 'config.get'(params) {
       record('config.get', params);

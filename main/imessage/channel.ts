@@ -37,6 +37,7 @@ import { compileMentionMatcher, type MentionMatcher } from './mention';
 import { ImessageSendError } from './outbound';
 import { DEFAULT_MAX_CONCURRENT_REPLIES } from './pipeline';
 import { probeImsg } from './probe';
+import { parseUserTarget, TargetError } from './targets';
 import { resolveRemoteHost } from './remote-host';
 import type { SupervisorTimings } from './supervisor';
 
@@ -281,14 +282,17 @@ export class ImessageChannel {
       );
     }
     try {
+      // A target from outside is checked against its grammar before anything is queued or sent.
+      const target = parseUserTarget(params.target, { region: running.account.region });
       const result = await running.sender.send({
-        target: params.target,
+        target,
         ...(params.text !== undefined ? { text: params.text } : {}),
         ...(params.media !== undefined ? { media: params.media } : {}),
         ...(params.service !== undefined ? { service: params.service } : {}),
       });
-      return { accountId, chunks: result.chunks, messageIds: result.messageIds };
+      return { accountId, chunks: result.chunks, messageIds: result.messageIds, sentVia: result.sentVia };
     } catch (error) {
+      if (error instanceof TargetError) throw new ActionableError('bad_request', error.message, error.fix);
       if (error instanceof ImessageSendError) throw new ActionableError('unavailable', error.message, SEND_FIX);
       // Nothing was sent: the target, text or media is wrong.
       throw new ActionableError('bad_request', error instanceof Error ? error.message : String(error));
