@@ -5,6 +5,7 @@
 // Exit codes of every command: 0 ok, 1 failure or unhealthy, 2 usage error or bad input.
 import { displaySafe, displaySafeText } from '../../contract/display-text';
 import { formatDuration } from '../../contract/durations';
+import { describeModelStatus } from '../../contract/model-status';
 import type { AccountHealth, GatewayStatus, ProbeResult } from '../../contract/gateway-api';
 
 export const EXIT_OK = 0;
@@ -132,8 +133,8 @@ export function formatGatewayHeader(status: GatewayStatus, url: string): string[
   if (status.demo) lines.push(`Demo mode: simulated Messages account (state dir ${status.stateDir}).`);
   lines.push(`Config: ${status.configPath}`);
   if (status.configError) lines.push(`Config error (the last good config is still in use): ${displaySafeText(status.configError)}`);
-  lines.push(`Model: ${status.model ?? 'none configured (messages are logged, not answered)'}`);
-  if (status.modelError) lines.push(`Model error: ${displaySafeText(status.modelError)}`);
+  // The same words as the gateway's start-up line, doctor and the web UI.
+  lines.push(`Model: ${displaySafeText(describeModelStatus(status).summary)}`);
   if (status.pendingPairing > 0 && status.pendingPairing >= status.maxPendingPairing) {
     lines.push(
       `Pending pairing requests: ${status.pendingPairing} of ${status.maxPendingPairing}, all slots taken: new senders get no code until one is approved, denied or expires ` +

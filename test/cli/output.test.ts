@@ -125,7 +125,7 @@ describe('channels status lines', () => {
     expect(renderLive(status, 'http://127.0.0.1:18789', undefined, NOW)).toEqual([
       'Gateway reachable: http://127.0.0.1:18789 (pid 100, version 0.1.0).',
       'Config: /Users/me/.clawdbot/clawdbot.json',
-      'Model: none configured (messages are logged, not answered)',
+      'Model: none configured: incoming messages are logged, not answered',
       'Pending pairing requests: 2 (see `clawdbot pairing list imessage`)',
       '',
       '- iMessage default: enabled, configured, rpc listening',

@@ -6,8 +6,9 @@
 // With a running gateway, accounts are probed by the gateway (on a Mac, Full Disk Access belongs to
 // the process that runs imsg, so the gateway's answer is the one that matters); otherwise directly.
 import { promises as fs } from 'node:fs';
-import type { ProbeResult } from '../../../contract/gateway-api';
-import { resolveModel } from '../../agent/model-config';
+import type { GatewayStatus, ProbeResult } from '../../../contract/gateway-api';
+import { describeModelStatus } from '../../../contract/model-status';
+import { modelView, resolveModel } from '../../agent/model-config';
 import { ConfigError } from '../../config/errors';
 import { loadConfig, type LoadedConfig } from '../../config/load';
 import { resolveConfigPath, resolveStateDir } from '../../config/paths';
@@ -61,8 +62,11 @@ export async function doctor(opts: { json?: boolean }): Promise<number> {
 
   // 2. Gateway.
   const lookup = await connectToGateway({ env, stateDir, configPath });
+  /** The running gateway's status: its model view is the one in force (demo's stand-in included). */
+  let live: GatewayStatus | undefined;
   try {
     if (lookup.kind === 'running') {
+      live = await lookup.client.request('status', {});
       checks.push({ id: 'gateway', verdict: 'ok', label: 'Gateway', detail: `running at ${lookup.instance.url} (pid ${lookup.instance.pid}, version ${lookup.hello.server.version}); the token is accepted` });
     } else if (lookup.kind === 'not-running') {
       checks.push({ id: 'gateway', verdict: 'info', label: 'Gateway', detail: 'not running', fix: GATEWAY_START_HINT });
@@ -74,7 +78,7 @@ export async function doctor(opts: { json?: boolean }): Promise<number> {
     if (!loaded) {
       checks.push({ id: 'accounts', verdict: 'info', label: 'iMessage accounts', detail: 'not checked (the config must be fixed first)' });
     } else if (lookup.kind === 'running') {
-      const status = await lookup.client.request('status', {});
+      const status = live!;
       const probes = (await lookup.client.request('channels.probe', {}, { timeoutMs: 60_000 })).accounts;
       for (const account of status.accounts) {
         const label = `iMessage ${account.accountId}`;
@@ -126,19 +130,12 @@ export async function doctor(opts: { json?: boolean }): Promise<number> {
   checks.push(await modeCheck('state-dir', 'State dir', stateDir, 0o700, 'created when the gateway first starts'));
   checks.push(await modeCheck('token-file', 'Token file', tokenFilePath(stateDir), 0o600, 'created when the gateway first starts'));
 
-  // 5. Model.
-  if (loaded) {
-    const model = resolveModel(loaded.config, env);
-    if (model.configured) checks.push({ id: 'model', verdict: 'ok', label: 'Model', detail: `${model.ref} (${model.baseUrl})` });
-    else if (model.kind === 'unset') {
-      checks.push({
-        id: 'model',
-        verdict: 'info',
-        label: 'Model',
-        detail: 'none configured: messages are logged but not answered',
-        fix: 'Set agents.defaults.model, e.g. `clawdbot config set agents.defaults.model anthropic/claude-opus-4-5`, and export ANTHROPIC_API_KEY.',
-      });
-    } else checks.push({ id: 'model', verdict: 'fail', label: 'Model', detail: model.reason });
+  // 5. Model: the running gateway's view, else the config's; worded as everywhere else.
+  const view = live ?? (loaded ? modelView(resolveModel(loaded.config, env)) : undefined);
+  if (view) {
+    const model = describeModelStatus(view);
+    const verdict: Verdict = model.state === 'ready' ? 'ok' : model.state === 'error' ? 'fail' : 'info';
+    checks.push({ id: 'model', verdict, label: 'Model', detail: model.summary, ...(model.fix ? { fix: model.fix } : {}) });
   }
 
   const failed = checks.filter((check) => check.verdict === 'fail').length;
