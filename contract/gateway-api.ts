@@ -93,6 +93,12 @@ export interface AccountHealth {
 
 /** Whole-gateway status returned by `status` and pushed as `health` events. */
 export interface GatewayStatus {
+  /**
+   * When this status was computed, on the gateway's clock. Ages (`last inbound 3s ago`) are
+   * computed against it, not against the viewer's clock, which may differ (a browser on another
+   * machine, a VM): `now` on the viewer = its clock + (this − its clock when the status arrived).
+   */
+  now: string;
   version: string;
   pid: number;
   startedAt: string;

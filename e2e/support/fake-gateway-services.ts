@@ -87,6 +87,7 @@ export function createFakeGatewayServices(options: FakeServicesOptions): FakeGat
 
   async function status(): Promise<GatewayStatus> {
     return {
+      now: new Date().toISOString(),
       version,
       pid: process.pid,
       startedAt,

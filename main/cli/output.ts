@@ -47,6 +47,16 @@ export function formatAge(iso: string, now: number = Date.now()): string {
   return formatDuration(now - Date.parse(iso));
 }
 
+/**
+ * "Now" on the gateway's clock, for ages in its status: the CLI prints a status right after it
+ * arrives, so the gateway's own `now` is the right clock (this machine's may differ from a remote
+ * or virtualized gateway's, which made a 1 s old message read "23s ago").
+ */
+export function gatewayNow(status: Pick<GatewayStatus, 'now'>): number {
+  const at = Date.parse(status.now);
+  return Number.isFinite(at) ? at : Date.now();
+}
+
 /** Seconds until an ISO time, rounded up, at least 0. */
 function secondsUntil(iso: string, now: number): number {
   return Math.max(0, Math.ceil((Date.parse(iso) - now) / 1000));

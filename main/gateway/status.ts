@@ -22,6 +22,7 @@ export interface StatusFacts {
 export function gatewayStatus(core: Core, facts: StatusFacts, accounts: AccountHealth[] = core.channel.health()): GatewayStatus {
   const agent = core.agent.status;
   return {
+    now: new Date().toISOString(),
     version: CLAWDBOT_VERSION,
     pid: process.pid,
     startedAt: core.startedAt,

@@ -107,6 +107,7 @@ describe('channels status lines', () => {
 
   it('the live view: header, model, pending requests, then the accounts', () => {
     const status: GatewayStatus = {
+      now: new Date(NOW).toISOString(),
       version: '0.1.0',
       pid: 100,
       startedAt: ago(60_000),

@@ -31,7 +31,7 @@ import {
 } from '../../pairing/messages';
 import { PairingStore, PairingStoreError } from '../../pairing/store';
 import { connectToGateway, type GatewayLookup } from '../gateway-connection';
-import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../output';
+import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, gatewayNow } from '../output';
 import { loadConfigOrExplain, pickAccount, sendDirect } from './accounts';
 
 export interface PairingOptions {
@@ -88,7 +88,8 @@ async function viaGateway(action: PairingAction, argument: string | undefined, o
     switch (action) {
       case 'list': {
         const [{ requests }, status] = await Promise.all([client.request('pairing.list', {}), client.request('status', {})]);
-        return printList(requests, opts, status.maxPendingPairing);
+        // Ages and time left on the gateway's clock, which stamped the requests.
+        return printList(requests, opts, status.maxPendingPairing, gatewayNow(status));
       }
       case 'approve': {
         const result = await client.request('pairing.approve', { code: argument!, ...(opts.notify ? { notify: true } : {}) });
@@ -159,8 +160,8 @@ async function notifyDirect(request: PairingRequest, stateDir: string): Promise<
   }
 }
 
-function printList(requests: PairingRequest[], opts: PairingOptions, maxPending: number): number {
-  process.stdout.write(`${opts.json ? formatPairingListJson(requests) : formatPairingList(requests, { maxPending, ...cliInvocationFromEnv(process.env) })}\n`);
+function printList(requests: PairingRequest[], opts: PairingOptions, maxPending: number, now: number = Date.now()): number {
+  process.stdout.write(`${opts.json ? formatPairingListJson(requests) : formatPairingList(requests, { maxPending, now, ...cliInvocationFromEnv(process.env) })}\n`);
   return EXIT_OK;
 }
 
