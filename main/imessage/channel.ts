@@ -31,7 +31,7 @@ import { createCoalescer, type Coalescer } from '../util/coalesce';
 import type { Logger } from '../util/logger';
 import { ConcurrencyLimit, SerialQueue } from '../util/serial-queue';
 import { accountHealth, configWarnings, notRunningFix, notRunningReason, runtimeWarnings } from './account-health';
-import { AccessLog } from './access-log';
+import { AccessLog, accessLogPath } from './access-log';
 import { AccountRuntime, type AccountRuntimeContext } from './account-runtime';
 import { compileMentionMatcher, type MentionMatcher } from './mention';
 import { ImessageSendError } from './outbound';
@@ -115,7 +115,12 @@ export class ImessageChannel {
   constructor(options: ImessageChannelOptions) {
     this.opts = options;
     this.log = options.logger;
-    this.accessLog = options.accessLog ?? new AccessLog();
+    this.accessLog =
+      options.accessLog ??
+      new AccessLog({
+        file: accessLogPath(options.stateDir),
+        onFileError: (error) => this.log.warn(`access log: cannot use ${accessLogPath(options.stateDir)} (${error.message}); it is kept in memory only`),
+      });
     this.config = options.config;
     this.mention = this.compileMention(options.config);
     const { healthThrottleMs, ...supervisorTimings } = options.timings ?? {};
@@ -140,7 +145,8 @@ export class ImessageChannel {
       if (this.started) return;
       this.started = true;
       const accounts = this.resolveAccounts(this.config);
-      await this.withStartTimeout(Promise.all(accounts.map((account) => this.addAccount(account))));
+      // Earlier runs' decisions are read back while the accounts start (both wait on I/O).
+      await Promise.all([this.accessLog.restore(), this.withStartTimeout(Promise.all(accounts.map((account) => this.addAccount(account))))]);
       this.pushHealth(true);
     });
   }
@@ -152,6 +158,7 @@ export class ImessageChannel {
       await Promise.all([...this.slots.values()].map((slot) => this.stopSlot(slot)));
       this.slots.clear();
       this.healthPush.cancel();
+      await this.accessLog.flush(); // the next start (or restart) reads it back
     });
   }
 
