@@ -1,9 +1,9 @@
 // The iMessage pairing store: pending requests from unknown DM senders, and the senders the owner
 // approved. Two small JSON files under `<stateDir>/credentials/`, in the original's format:
 //
-//   imessage-pairing.json    {"version":1,"requests":[{"id","code","createdAt","lastSeenAt","meta"}],
-//                             "resolved":[{…the request, "outcome":"approved"|"denied","resolvedAt"}]}
+//   imessage-pairing.json    {"version":1,"requests":[{"id","code","createdAt","lastSeenAt","meta"}]}
 //   imessage-allowFrom.json  {"version":1,"allowFrom":["+15550001111"]}
+//   imessage-resolved.json   {"version":1,"resolved":[{…the request, "outcome","resolvedAt"}]} (ours)
 //
 // The gateway, the app and the CLI may all change them, so every read-modify-write holds the
 // file's cross-process lock (file-lock.ts; approve takes the pairing lock, then the allowFrom lock,
@@ -25,9 +25,10 @@
 // chat the pairing code was sent in, set when it is created and never overwritten), so the
 // approval notice goes out from the same Apple ID into the same chat.
 //
-// Resolved codes (approved or denied) are remembered for the TTL in `resolved` (at most
+// Resolved codes (approved or denied) are remembered for the TTL in a file of their own (at most
 // RESOLVED_KEPT), so approving a code twice is answered "already approved", not "no such code".
-// The original gateway's readers ignore the extra key.
+// It is written only when the owner approves or denies, and read only when a code is not pending:
+// the per-message path (the pending file) stays as small as the original's.
 import { EventEmitter } from 'node:events';
 import { promises as fs, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -49,6 +50,7 @@ export const FUTURE_CREATED_AT_TOLERANCE_MS = 5 * 60 * 1000;
 export const RESOLVED_KEPT = 50;
 export const PAIRING_FILE_NAME = `${PAIRING_CHANNEL}-pairing.json`;
 export const ALLOW_FROM_FILE_NAME = `${PAIRING_CHANNEL}-allowFrom.json`;
+export const RESOLVED_FILE_NAME = `${PAIRING_CHANNEL}-resolved.json`;
 
 const FILE_MODE = 0o600;
 const DIR_MODE = 0o700;
@@ -145,9 +147,11 @@ const storedRequestShape = {
 const pairingFileSchema = z.object({
   version: z.literal(1),
   requests: z.array(z.object(storedRequestShape)),
-  resolved: z
-    .array(z.object({ ...storedRequestShape, outcome: z.enum(['approved', 'denied']), resolvedAt: z.string() }))
-    .optional(),
+});
+
+const resolvedFileSchema = z.object({
+  version: z.literal(1),
+  resolved: z.array(z.object({ ...storedRequestShape, outcome: z.enum(['approved', 'denied']), resolvedAt: z.string() })),
 });
 
 const allowFromFileSchema = z.object({
@@ -156,10 +160,12 @@ const allowFromFileSchema = z.object({
 });
 
 type PairingFile = z.infer<typeof pairingFileSchema>;
+type ResolvedFile = z.infer<typeof resolvedFileSchema>;
 type AllowFromFile = z.infer<typeof allowFromFileSchema>;
 
 const EMPTY_PAIRING: PairingFile = { version: 1, requests: [] };
 const EMPTY_ALLOW_FROM: AllowFromFile = { version: 1, allowFrom: [] };
+const EMPTY_RESOLVED: ResolvedFile = { version: 1, resolved: [] };
 const NO_SENDERS: readonly string[] = Object.freeze([]);
 
 /** Parses a store file; throws PairingStoreError ('corrupt' or 'unsupported-version'). Blank = empty. */
@@ -202,6 +208,7 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
   readonly credentialsDir: string;
   readonly pairingPath: string;
   readonly allowFromPath: string;
+  readonly resolvedPath: string;
   readonly ttlMs: number;
   readonly maxPending: number;
 
@@ -223,6 +230,7 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
     this.credentialsDir = dir;
     this.pairingPath = join(dir, PAIRING_FILE_NAME);
     this.allowFromPath = join(dir, ALLOW_FROM_FILE_NAME);
+    this.resolvedPath = join(dir, RESOLVED_FILE_NAME);
     this.now = options.now ?? Date.now;
     this.ttlMs = options.ttlMs ?? PAIRING_TTL_MS;
     this.maxPending = options.maxPending ?? MAX_PENDING_REQUESTS;
@@ -299,11 +307,10 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
   async approve(code: string): Promise<PairingRequest | null> {
     const wanted = normalizePairingCode(code);
     if (wanted === '') return null;
-    return this.mutatePending(async (requests, events, resolved) => {
+    const approved = await this.mutatePending(async (requests, events) => {
       const index = requests.findIndex((request) => request.code === wanted);
       if (index < 0) return { write: false, value: null };
       const [request] = requests.splice(index, 1) as [StoredRequest];
-      this.remember(resolved, request, 'approved');
       // Allow store first: if the pairing write then failed, the request would still be pending
       // and approving again is harmless; the other order could lose the approval.
       await this.mutateAllowFrom((senders) => {
@@ -312,8 +319,11 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
         return { write: true, value: undefined };
       });
       events.push(this.event('approved', request.id, request.code));
-      return { write: true, value: this.toPublic(request) };
+      return { write: true, value: request };
     });
+    if (!approved) return null;
+    await this.remember([approved], 'approved');
+    return this.toPublic(approved);
   }
 
   /**
@@ -323,14 +333,16 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
   async deny(code: string): Promise<PairingRequest | null> {
     const wanted = normalizePairingCode(code);
     if (wanted === '') return null;
-    return this.mutatePending((requests, events, resolved) => {
+    const denied = await this.mutatePending((requests, events) => {
       const index = requests.findIndex((request) => request.code === wanted);
       if (index < 0) return { write: false, value: null };
       const [request] = requests.splice(index, 1) as [StoredRequest];
-      this.remember(resolved, request, 'denied');
       events.push(this.event('denied', request.id, request.code));
-      return { write: true, value: this.toPublic(request) };
+      return { write: true, value: request };
     });
+    if (!denied) return null;
+    await this.remember([denied], 'denied');
+    return this.toPublic(denied);
   }
 
   /**
@@ -338,14 +350,13 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
    * the requests dropped, oldest first; none of the senders is told.
    */
   async denyAll(): Promise<PairingRequest[]> {
-    return this.mutatePending((requests, events, resolved) => {
-      const dropped = requests.splice(0, requests.length).sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
-      for (const request of dropped) {
-        this.remember(resolved, request, 'denied');
-        events.push(this.event('denied', request.id, request.code));
-      }
-      return { write: dropped.length > 0, value: dropped.map((request) => this.toPublic(request)) };
+    const dropped = await this.mutatePending((requests, events) => {
+      const all = requests.splice(0, requests.length).sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
+      for (const request of all) events.push(this.event('denied', request.id, request.code));
+      return { write: all.length > 0, value: all };
     });
+    if (dropped.length > 0) await this.remember(dropped, 'denied');
+    return dropped.map((request) => this.toPublic(request));
   }
 
   /**
@@ -355,8 +366,8 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
   async resolution(code: string): Promise<ResolvedPairing | undefined> {
     const wanted = normalizePairingCode(code);
     if (wanted === '') return undefined;
-    const file = parseStoreFile(this.pairingPath, await readFileIfExists(this.pairingPath), pairingFileSchema, EMPTY_PAIRING);
-    const found = (file.resolved ?? []).filter((entry) => this.isRecent(entry.resolvedAt)).findLast((entry) => entry.code === wanted);
+    const file = parseStoreFile(this.resolvedPath, await readFileIfExists(this.resolvedPath), resolvedFileSchema, EMPTY_RESOLVED);
+    const found = file.resolved.filter((entry) => this.isRecent(entry.resolvedAt)).findLast((entry) => entry.code === wanted);
     if (!found) return undefined;
     const { outcome, resolvedAt, ...request } = found;
     return { request: this.toPublic(request), outcome, resolvedAt };
@@ -461,10 +472,22 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
     return age < this.ttlMs && age >= -FUTURE_CREATED_AT_TOLERANCE_MS;
   }
 
-  /** Remembers a resolved request (newest last, bounded). */
-  private remember(resolved: StoredResolution[], request: StoredRequest, outcome: StoredResolution['outcome']): void {
-    resolved.push({ ...request, outcome, resolvedAt: new Date(this.now()).toISOString() });
-    if (resolved.length > RESOLVED_KEPT) resolved.splice(0, resolved.length - RESOLVED_KEPT);
+  /**
+   * Remembers resolved requests (newest last, recent only, bounded). Best effort: the approval or
+   * denial already happened, so a failure here is logged, never thrown.
+   */
+  private async remember(requests: readonly StoredRequest[], outcome: StoredResolution['outcome']): Promise<void> {
+    const resolvedAt = new Date(this.now()).toISOString();
+    try {
+      await this.locked(this.resolvedPath, async () => {
+        const file = await this.readLocked(this.resolvedPath, resolvedFileSchema, EMPTY_RESOLVED);
+        const kept = [...file.resolved.filter((entry) => this.isRecent(entry.resolvedAt)), ...requests.map((request) => ({ ...request, outcome, resolvedAt }))].slice(-RESOLVED_KEPT);
+        const next: ResolvedFile = { version: 1, resolved: kept };
+        writeFileAtomicSync(this.resolvedPath, serialize(next), { mode: FILE_MODE, dirMode: DIR_MODE, durable: false });
+      });
+    } catch (error) {
+      this.logger.warn('pairing: could not remember the resolved code', { path: this.resolvedPath, error: (error as Error).message });
+    }
   }
 
   private needsPruning(requests: readonly StoredRequest[]): boolean {
@@ -567,11 +590,7 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
    * write succeeded and the lock is released.
    */
   private async mutatePending<T>(
-    change: (
-      requests: StoredRequest[],
-      events: PairingEvent[],
-      resolved: StoredResolution[],
-    ) => { write: boolean; value: T } | Promise<{ write: boolean; value: T }>,
+    change: (requests: StoredRequest[], events: PairingEvent[]) => { write: boolean; value: T } | Promise<{ write: boolean; value: T }>,
     removedOut?: PairingRequest[],
   ): Promise<T> {
     const events: PairingEvent[] = [];
@@ -590,10 +609,9 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
         events.push(this.event('expired', request.id, request.code));
         removedOut?.push(this.toPublic(request));
       }
-      const resolved = (file.resolved ?? []).filter((entry) => this.isRecent(entry.resolvedAt));
-      const outcome = await change(requests, events, resolved);
+      const outcome = await change(requests, events);
       if (outcome.write || dropped.length > 0) {
-        const next: PairingFile = resolved.length > 0 ? { version: 1, requests, resolved } : { version: 1, requests };
+        const next: PairingFile = { version: 1, requests };
         // Pending requests are ephemeral (1 h TTL) and re-created when the sender writes again, so
         // they skip the fsync: the rename keeps the file whole if we are killed, and the pairing
         // reply — on the per-message path — is not held up by a disk flush. The file is small, so
