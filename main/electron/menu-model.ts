@@ -148,10 +148,12 @@ function gatewayEntries(phase: GatewayPhase, state: AppState, now: number): Menu
 }
 
 /** Pending requests; with several accounts, each names the account it came in on (its notice goes out from there). */
-function pendingEntries(pending: readonly PairingRequest[], now: number, showAccount: boolean): MenuEntry[] {
+function pendingEntries(pending: readonly PairingRequest[], now: number, showAccount: boolean, maxPending: number | undefined): MenuEntry[] {
   if (pending.length === 0) return [];
+  // Strangers can hold every slot for an hour: say so (Deny each, or `pairing deny imessage --all`).
+  const full = maxPending !== undefined && pending.length >= maxPending;
   return [
-    { kind: 'text', label: `Pending pairing requests (${pending.length})` },
+    { kind: 'text', label: full ? `Pending pairing requests (${pending.length}, all slots taken: new senders get no code)` : `Pending pairing requests (${pending.length})` },
     ...pending.map((request): MenuEntry => ({
       kind: 'submenu',
       label: clip(
@@ -173,7 +175,7 @@ export function buildMenuModel(state: AppState, now: number): MenuEntry[] {
   if (state.permissions?.restartSuggested) {
     entries.push({ kind: 'action', label: 'Restart Clawdbot to apply Full Disk Access', action: { type: 'relaunch' } }, { kind: 'separator' });
   }
-  if (running) entries.push(...pendingEntries(state.pending, now, (state.status?.accounts.length ?? 0) > 1));
+  if (running) entries.push(...pendingEntries(state.pending, now, (state.status?.accounts.length ?? 0) > 1, state.status?.maxPendingPairing));
   entries.push({ kind: 'action', label: 'Open Clawdbot', action: { type: 'open' } });
   if (phase.kind === 'paused') entries.push({ kind: 'action', label: 'Resume', action: { type: 'resume' } });
   else entries.push({ kind: 'action', label: 'Pause', action: { type: 'pause' }, enabled: running || phase.kind === 'crashed' });

@@ -112,6 +112,13 @@ describe('status lines', () => {
     expect(menuText([{ kind: 'text', label: clip('failed: \u001b[31mred\u009b') }])).toBe('failed: \\x1b[31mred\\x9b');
   });
 
+  it('says when strangers hold every pairing slot', () => {
+    const pending = [0, 1, 2].map((i) => pairingRequest(i, 10 * 60_000));
+    const entries = buildMenuModel(appState({ pending }), NOW);
+    expect(entries).toContainEqual({ kind: 'text', label: 'Pending pairing requests (3, all slots taken: new senders get no code)' });
+    expect(buildMenuModel(appState({ pending: pending.slice(0, 2) }), NOW)).toContainEqual({ kind: 'text', label: 'Pending pairing requests (2)' });
+  });
+
   it('with several accounts, each request names the account it came in on', () => {
     const status = appState().status!;
     const twoAccounts = { ...status, accounts: [...status.accounts, { ...status.accounts[0]!, accountId: 'main' }] };
