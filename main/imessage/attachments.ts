@@ -93,7 +93,7 @@ export function messagesAttachmentRoots(account: Pick<ResolvedImessageAccount, '
   return [...new Set(homes.map((home) => join(home, 'Library', 'Messages', 'Attachments')))];
 }
 
-/** The real path of `path` when it lies strictly inside one of `roots` (both resolved with realpath), else undefined. */
+/** `path` resolved with realpath, and whether it lies strictly inside one of `roots` (resolved the same way). */
 async function confinedRealPath(path: string, roots: readonly string[]): Promise<{ real: string } | { outside: string }> {
   const real = await fs.realpath(path); // throws ENOENT for a missing file or a dangling link
   for (const root of roots) {

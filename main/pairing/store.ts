@@ -307,7 +307,7 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
   async approve(code: string): Promise<PairingRequest | null> {
     const wanted = normalizePairingCode(code);
     if (wanted === '') return null;
-    const approved = await this.mutatePending(async (requests, events) => {
+    return this.mutatePending(async (requests, events) => {
       const index = requests.findIndex((request) => request.code === wanted);
       if (index < 0) return { write: false, value: null };
       const [request] = requests.splice(index, 1) as [StoredRequest];
@@ -318,12 +318,11 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
         senders.push(request.id);
         return { write: true, value: undefined };
       });
+      // Still under the pending lock: whoever looks for this code next finds it resolved.
+      await this.remember([request], 'approved');
       events.push(this.event('approved', request.id, request.code));
-      return { write: true, value: request };
+      return { write: true, value: this.toPublic(request) };
     });
-    if (!approved) return null;
-    await this.remember([approved], 'approved');
-    return this.toPublic(approved);
   }
 
   /**
@@ -333,16 +332,14 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
   async deny(code: string): Promise<PairingRequest | null> {
     const wanted = normalizePairingCode(code);
     if (wanted === '') return null;
-    const denied = await this.mutatePending((requests, events) => {
+    return this.mutatePending(async (requests, events) => {
       const index = requests.findIndex((request) => request.code === wanted);
       if (index < 0) return { write: false, value: null };
       const [request] = requests.splice(index, 1) as [StoredRequest];
+      await this.remember([request], 'denied');
       events.push(this.event('denied', request.id, request.code));
-      return { write: true, value: request };
+      return { write: true, value: this.toPublic(request) };
     });
-    if (!denied) return null;
-    await this.remember([denied], 'denied');
-    return this.toPublic(denied);
   }
 
   /**
@@ -350,13 +347,12 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
    * the requests dropped, oldest first; none of the senders is told.
    */
   async denyAll(): Promise<PairingRequest[]> {
-    const dropped = await this.mutatePending((requests, events) => {
+    return this.mutatePending(async (requests, events) => {
       const all = requests.splice(0, requests.length).sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
+      if (all.length > 0) await this.remember(all, 'denied');
       for (const request of all) events.push(this.event('denied', request.id, request.code));
-      return { write: all.length > 0, value: all };
+      return { write: all.length > 0, value: all.map((request) => this.toPublic(request)) };
     });
-    if (dropped.length > 0) await this.remember(dropped, 'denied');
-    return dropped.map((request) => this.toPublic(request));
   }
 
   /**
@@ -473,8 +469,9 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
   }
 
   /**
-   * Remembers resolved requests (newest last, recent only, bounded). Best effort: the approval or
-   * denial already happened, so a failure here is logged, never thrown.
+   * Remembers resolved requests (newest last, recent only, bounded), under its own lock, taken
+   * inside the pending lock (the order is always pending → allowFrom → resolved). Best effort: a
+   * failure here is logged, never thrown — the approval or denial itself must not fail for it.
    */
   private async remember(requests: readonly StoredRequest[], outcome: StoredResolution['outcome']): Promise<void> {
     const resolvedAt = new Date(this.now()).toISOString();
