@@ -28,7 +28,7 @@ import type {
   SendMessageResult,
 } from './gateway-api';
 import { isPlainHandle } from './handles';
-import { isValidPairingCode, normalizePairingCode } from './pairing-code';
+import { describePairingCodeProblem, isValidPairingCode, normalizePairingCode } from './pairing-code';
 import type { SetupCheck, SetupSnapshot, SshTestResult, SshWrapperResult, TestSendResult } from './setup';
 import { REMOTE_PATH_HINT, REMOTE_PATH_PATTERN, SETTINGS_PANES, SSH_TARGET_HINT, SSH_TARGET_PATTERN } from './setup';
 
@@ -63,7 +63,10 @@ const pairingCode = z
   .string()
   .max(64)
   .transform(normalizePairingCode)
-  .refine(isValidPairingCode, 'a pairing code is 8 characters from A–Z (no I or O) and 2–9, e.g. ABCD2345');
+  .superRefine((code, ctx) => {
+    // Says which characters are wrong (WRONG123: "O" and "1"), not only what a code looks like.
+    if (!isValidPairingCode(code)) ctx.addIssue({ code: 'custom', message: describePairingCodeProblem(code) ?? 'not a pairing code, e.g. ABCD2345' });
+  });
 
 const connectParams = z.strictObject({
   token: z.string().max(1024),
@@ -169,10 +172,15 @@ export const CONTROL_METHODS = {
   'pairing.list': { params: empty, result: returns<{ requests: PairingRequest[] }>() },
   'pairing.approve': {
     params: z.strictObject({ code: pairingCode, notify: z.boolean().optional() }),
-    /** `notifyError`: why the approval notice could not be sent (the approval itself succeeded). */
-    result: returns<{ approved: PairingRequest; notified: boolean; notifyError?: string }>(),
+    /**
+     * `notifyError`: why the approval notice could not be sent (the approval itself succeeded).
+     * `alreadyApproved`: the code had been approved earlier (within its hour); nothing changed.
+     */
+    result: returns<{ approved: PairingRequest; notified: boolean; notifyError?: string; alreadyApproved?: boolean }>(),
   },
   'pairing.deny': { params: z.strictObject({ code: pairingCode }), result: returns<{ denied: PairingRequest }>() },
+  /** Denies every pending request (strangers holding all the slots); `denied` is empty when none was pending. */
+  'pairing.denyAll': { params: empty, result: returns<{ denied: PairingRequest[] }>() },
   'pairing.revoke': { params: z.strictObject({ sender: z.string().trim().min(1).max(320) }), result: returns<{ revoked: boolean }>() },
   'allowlist.list': { params: empty, result: returns<{ approved: ApprovedSender[]; configured: string[] }>() },
   'accessLog.tail': { params: z.strictObject({ limit: limit.optional() }), result: returns<{ entries: AccessLogEntry[] }>() },

@@ -95,6 +95,12 @@ export interface AccountHealth {
 
 /** Whole-gateway status returned by `status` and pushed as `health` events. */
 export interface GatewayStatus {
+  /**
+   * When this status was computed, on the gateway's clock. Ages (`last inbound 3s ago`) are
+   * computed against it, not against the viewer's clock, which may differ (a browser on another
+   * machine, a VM): `now` on the viewer = its clock + (this − its clock when the status arrived).
+   */
+  now: string;
   version: string;
   pid: number;
   startedAt: string;
@@ -114,6 +120,11 @@ export interface GatewayStatus {
   modelError: string | null;
   accounts: AccountHealth[];
   pendingPairing: number;
+  /**
+   * The most requests that can be pending at once. When `pendingPairing` reaches it, new unknown
+   * senders get no code until one is approved, denied (`pairing.denyAll` clears them) or expires.
+   */
+  maxPendingPairing: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -129,6 +140,14 @@ export interface PairingRequest {
   lastSeenAt: string;
   /** createdAt + 1 hour. */
   expiresAt: string;
+  /**
+   * The iMessage account the request came in on: its code went out from that account, and so does
+   * the approval notice. Absent for requests stored before accounts were recorded.
+   */
+  accountId?: string;
+  /** The chat (chat.db ROWID on that account) the code was sent in, when imsg said. */
+  chatId?: number;
+  /** Raw origin details as stored (`sender`, `accountId`, `chatId` as strings). */
   meta?: Record<string, string>;
 }
 
@@ -212,10 +231,15 @@ export interface SignInResponse {
 
 export interface SendMessageResult {
   accountId: string;
+  /** Messages sent (text chunks, the first carrying the media). */
   chunks: number;
+  /** The ids imsg returned, in order: none with an older imsg or for an attachment-only send. */
   messageIds: string[];
-  /** The service the message went out over (`auto` lets Messages choose). */
-  service?: ImessageService;
+  /**
+   * What the message went out as: a handle goes as the service asked (`auto` is iMessage), a chat
+   * guid names its service; null when a chat addressed by id or identifier decides.
+   */
+  sentVia: 'iMessage' | 'SMS' | null;
 }
 
 /** Demo mode: a message the gateway sent on the simulated Mac (read from the simulated chat.db). */

@@ -3,6 +3,7 @@
 // drive Messages, does the SSH wrapper work, is a model configured). The gateway computes them
 // (main/gateway … setup) and pushes a SetupSnapshot whenever any of them changes.
 
+import type { SendMessageResult } from './gateway-api';
 /** The state of one check. */
 export type CheckState =
   | 'ok'
@@ -98,7 +99,7 @@ export interface TestSendResult {
   /** The Automation check as this send left it: ok, denied, pending (the prompt is up), or unknown (another failure). */
   automation: SetupCheck;
   /** What imsg answered, when the send went through. */
-  sent?: { service: string; messageIds: string[] };
+  sent?: { sentVia: SendMessageResult['sentVia']; messageIds: string[] };
   /** Why the send failed, when it did for another reason than Automation. */
   error?: { message: string; fix?: string };
 }

@@ -87,6 +87,7 @@ export function createFakeGatewayServices(options: FakeServicesOptions): FakeGat
 
   async function status(): Promise<GatewayStatus> {
     return {
+      now: new Date().toISOString(),
       version,
       pid: process.pid,
       startedAt,
@@ -100,6 +101,7 @@ export function createFakeGatewayServices(options: FakeServicesOptions): FakeGat
       modelError: null,
       accounts: [...accounts.values()],
       pendingPairing: (await pairingStore.list()).length,
+      maxPendingPairing: pairingStore.maxPending,
     };
   }
 
@@ -178,6 +180,10 @@ export function createFakeGatewayServices(options: FakeServicesOptions): FakeGat
       if (!denied) throw new ActionableError('not_found', `No pending pairing request found for code: ${params.code}`);
       return { denied };
     },
+    async 'pairing.denyAll'(params) {
+      record('pairing.denyAll', params);
+      return { denied: await pairingStore.denyAll() };
+    },
     async 'pairing.revoke'(params) {
       record('pairing.revoke', params);
       return { revoked: await pairingStore.revoke(params.sender) };
@@ -193,7 +199,7 @@ export function createFakeGatewayServices(options: FakeServicesOptions): FakeGat
     async 'message.send'(params) {
       record('message.send', params);
       sent.push(params);
-      return { accountId: params.accountId ?? 'default', chunks: 1, messageIds: [String(sent.length)] };
+      return { accountId: params.accountId ?? 'default', chunks: 1, messageIds: [String(sent.length)], sentVia: 'iMessage' };
     },
     async 'config.get'(params) {
       record('config.get', params);

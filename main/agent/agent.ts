@@ -147,8 +147,10 @@ export function createAgent(options: CreateAgentOptions): Agent {
       });
     }
     if (!resolution.configured) {
+      // No model at all is a state, not a problem: the gateway reports it in its own words (its
+      // start-up line, status), which also know whether demo mode's stand-in answers instead.
       const data = { reason: resolution.reason };
-      if (resolution.kind === 'unset') logger.info('agent not configured: incoming messages will not be answered', data);
+      if (resolution.kind === 'unset') logger.debug('agent: no model configured', data);
       else logger.warn('agent not configured: incoming messages will not be answered', data);
     } else if (settingsError) {
       logger.warn('agent settings invalid', { reason: settingsError });

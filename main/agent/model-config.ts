@@ -267,3 +267,14 @@ export function normalizeAgentId(id: string): string {
     .slice(0, 64);
   return cleaned || 'main';
 }
+
+/**
+ * The model as the gateway's status reports it (GatewayStatus `model` / `modelError`), from the
+ * config alone: the ref (null when none is set) and why a configured model cannot work. For a CLI
+ * without a running gateway; words come from contract/model-status.ts.
+ */
+export function modelView(resolution: ModelResolution): { model: string | null; modelError: string | null } {
+  if (resolution.configured) return { model: resolution.ref, modelError: null };
+  if (resolution.kind === 'unset') return { model: null, modelError: null };
+  return { model: resolution.ref ?? null, modelError: resolution.reason };
+}

@@ -131,7 +131,7 @@ export function buildProgram(): Command {
 
   // ---- pairing --------------------------------------------------------------------------------
   const pairing = program.command('pairing').description('pairing requests from unknown iMessage senders');
-  const pairingAction = (action: 'list' | 'approve' | 'deny' | 'revoke') => (args: string[], opts: { channel?: string; notify?: boolean; json?: boolean }) =>
+  const pairingAction = (action: 'list' | 'approve' | 'deny' | 'revoke') => (args: string[], opts: { channel?: string; notify?: boolean; json?: boolean; all?: boolean }) =>
     run(async () => (await import('./commands/pairing')).runPairing(action, args, opts));
   pairing
     .command('list')
@@ -150,9 +150,10 @@ export function buildProgram(): Command {
     .action(pairingAction('approve'));
   pairing
     .command('deny')
-    .description('drop a request without approving it: `pairing deny imessage <CODE>`')
+    .description('drop a request without approving it: `pairing deny imessage <CODE>` (or every pending one: `--all`)')
     .argument('[args...]', '<channel> <code>')
     .option('--channel <channel>', 'the channel (imessage)')
+    .option('--all', 'deny every pending request (frees the slots strangers hold)')
     .option('--json', 'print JSON')
     .action(pairingAction('deny'));
   pairing
@@ -204,7 +205,8 @@ export function buildProgram(): Command {
     .argument('<key>', 'dot.separated.key')
     .argument('<value>', 'the value; `null` removes the key')
     .option('--json', 'print JSON')
-    .action((key: string, value: string, opts: { json?: boolean }) => run(async () => (await import('./commands/config')).configSet(key, value, opts)));
+    .option('--force', 'write a key Clawdbot does not know (it is ignored, with a warning)')
+    .action((key: string, value: string, opts: { json?: boolean; force?: boolean }) => run(async () => (await import('./commands/config')).configSet(key, value, opts)));
   config
     .command('unset')
     .description('remove a key')

@@ -3,6 +3,9 @@
 // Pure functions (no I/O), so golden tests can pin the wording.
 //
 // Exit codes of every command: 0 ok, 1 failure or unhealthy, 2 usage error or bad input.
+import { displaySafe, displaySafeText } from '../../contract/display-text';
+import { formatDuration } from '../../contract/durations';
+import { describeModelStatus } from '../../contract/model-status';
 import type { AccountHealth, GatewayStatus, ProbeResult } from '../../contract/gateway-api';
 
 export const EXIT_OK = 0;
@@ -21,8 +24,10 @@ export class CliError extends Error {
   }
 }
 
+/** Error text can quote what a sender or imsg chose: control and bidi characters are escaped. */
 export function formatCliError(error: { message: string; fix?: string }): string {
-  return error.fix ? `Error: ${error.message}\nFix: ${error.fix}` : `Error: ${error.message}`;
+  const message = displaySafeText(error.message);
+  return error.fix ? `Error: ${message}\nFix: ${displaySafeText(error.fix)}` : `Error: ${message}`;
 }
 
 export const CHECK_OK = '✓';
@@ -32,22 +37,24 @@ export const CHECK_INFO = '–';
 
 /** `✓ label: detail` plus an indented `Fix:` line when there is one. */
 export function formatCheck(mark: string, label: string, detail: string, fix?: string, indent = ''): string[] {
-  const lines = [`${indent}${mark} ${label}: ${detail}`];
-  if (fix) lines.push(`${indent}  Fix: ${fix}`);
+  const lines = [`${indent}${mark} ${displaySafeText(label)}: ${displaySafeText(detail)}`];
+  if (fix) lines.push(`${indent}  Fix: ${displaySafeText(fix)}`);
   return lines;
 }
 
 /** `3s`, `5m`, `2h`, `4d`: the age of an ISO time relative to `now` (future times count as 0s). */
 export function formatAge(iso: string, now: number = Date.now()): string {
-  const ms = Math.max(0, now - Date.parse(iso));
-  if (!Number.isFinite(ms)) return 'unknown';
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h`;
-  return `${Math.floor(h / 24)}d`;
+  return formatDuration(now - Date.parse(iso));
+}
+
+/**
+ * "Now" on the gateway's clock, for ages in its status: the CLI prints a status right after it
+ * arrives, so the gateway's own `now` is the right clock (this machine's may differ from a remote
+ * or virtualized gateway's, which made a 1 s old message read "23s ago").
+ */
+export function gatewayNow(status: Pick<GatewayStatus, 'now'>): number {
+  const at = Date.parse(status.now);
+  return Number.isFinite(at) ? at : Date.now();
 }
 
 /** Seconds until an ISO time, rounded up, at least 0. */
@@ -57,8 +64,8 @@ function secondsUntil(iso: string, now: number): number {
 
 /** `iMessage default`, `iMessage work (Work Mac)`, `iMessage default (simulated)`. */
 export function accountLabel(account: { accountId: string; name?: string; simulated?: boolean }): string {
-  const notes = [account.name, account.simulated ? 'simulated' : undefined].filter((note): note is string => Boolean(note));
-  return notes.length > 0 ? `iMessage ${account.accountId} (${notes.join(', ')})` : `iMessage ${account.accountId}`;
+  const notes = [account.name, account.simulated ? 'simulated' : undefined].filter((note): note is string => Boolean(note)).map((note) => displaySafe(note));
+  return notes.length > 0 ? `iMessage ${displaySafe(account.accountId)} (${notes.join(', ')})` : `iMessage ${displaySafe(account.accountId)}`;
 }
 
 /** The runtime part of the status line: `rpc listening`, `backing off (retry in 8s)`, `failed: <reason>`. */
@@ -73,7 +80,7 @@ export function describeState(account: Pick<AccountHealth, 'state' | 'retryAt' |
     case 'backing-off':
       return account.retryAt ? `backing off (retry in ${secondsUntil(account.retryAt, now)}s)` : 'backing off';
     case 'failed-fatal':
-      return `failed: ${account.lastError?.message ?? 'unknown error'}`;
+      return `failed: ${displaySafeText(account.lastError?.message ?? 'unknown error')}`;
     case 'stopped':
       return 'stopped';
   }
@@ -102,9 +109,10 @@ export function formatAccountHealth(account: AccountHealth, now: number = Date.n
   if (account.pid !== null) details.push(`pid ${account.pid}`);
   lines.push(`    ${details.join(' · ')}`);
   // A failed account already names its error in the state; other states show the last one here.
-  if (account.lastError && account.state !== 'failed-fatal') lines.push(`    Last error: ${account.lastError.message}`);
-  if (account.lastError?.fix && account.state !== 'listening') lines.push(`    Fix: ${account.lastError.fix}`);
-  for (const warning of account.warnings) lines.push(`    Warning: ${warning}`);
+  // Errors and warnings can quote imsg, a file name or a sender: escaped like every outside text.
+  if (account.lastError && account.state !== 'failed-fatal') lines.push(`    Last error: ${displaySafeText(account.lastError.message)}`);
+  if (account.lastError?.fix && account.state !== 'listening') lines.push(`    Fix: ${displaySafeText(account.lastError.fix)}`);
+  for (const warning of account.warnings) lines.push(`    Warning: ${displaySafeText(warning)}`);
   return lines;
 }
 
@@ -134,10 +142,15 @@ export function formatGatewayHeader(status: GatewayStatus, url: string): string[
   const lines = [`Gateway reachable: ${url} (pid ${status.pid}, version ${status.version}).`];
   if (status.demo) lines.push(`Demo mode: simulated Messages account (state dir ${status.stateDir}).`);
   lines.push(`Config: ${status.configPath}`);
-  if (status.configError) lines.push(`Config error (the last good config is still in use): ${status.configError}`);
-  lines.push(`Model: ${status.model ?? 'none configured (messages are logged, not answered)'}`);
-  if (status.modelError) lines.push(`Model error: ${status.modelError}`);
-  if (status.pendingPairing > 0) lines.push(`Pending pairing requests: ${status.pendingPairing} (see \`clawdbot pairing list imessage\`)`);
+  if (status.configError) lines.push(`Config error (the last good config is still in use): ${displaySafeText(status.configError)}`);
+  // The same words as the gateway's start-up line, doctor and the web UI.
+  lines.push(`Model: ${displaySafeText(describeModelStatus(status).summary)}`);
+  if (status.pendingPairing > 0 && status.pendingPairing >= status.maxPendingPairing) {
+    lines.push(
+      `Pending pairing requests: ${status.pendingPairing} of ${status.maxPendingPairing}, all slots taken: new senders get no code until one is approved, denied or expires ` +
+        '(see `clawdbot pairing list imessage`; `clawdbot pairing deny imessage --all` clears them)',
+    );
+  } else if (status.pendingPairing > 0) lines.push(`Pending pairing requests: ${status.pendingPairing} (see \`clawdbot pairing list imessage\`)`);
   return lines;
 }
 

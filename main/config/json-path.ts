@@ -101,3 +101,22 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 export function cloneJson<T>(value: T): T {
   return structuredClone(value);
 }
+
+/**
+ * The deepest a config (or a patch of it) may nest. The schema itself needs fewer than 10 levels;
+ * the limit leaves room for keys we do not know while keeping every recursive step (merge, clone,
+ * compare, validate) far from the call stack's limit.
+ */
+export const MAX_CONFIG_DEPTH = 32;
+
+/** True when objects/arrays in `value` nest deeper than `max` levels. Iterative: safe on any input. */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: { node: unknown; depth: number }[] = [{ node: value, depth: 0 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth + 1 > max) return true;
+    for (const child of Object.values(node as Record<string, unknown>)) stack.push({ node: child, depth: depth + 1 });
+  }
+  return false;
+}

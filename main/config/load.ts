@@ -1,9 +1,10 @@
 // Reading the config file: JSON5 text → object → validated config. A missing file is not an
 // error (the defaults apply); anything else that is wrong throws a ConfigError that says where and
 // how to fix it. Whether an invalid config stops the gateway is the caller's decision.
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import JSON5 from 'json5';
 import { ConfigError } from './errors';
+import { MAX_CONFIG_DEPTH, nestsDeeperThan } from './json-path';
 import { resolveConfigPath, type Env } from './paths';
 import type { ClawdbotConfig } from '../../contract/config';
 import { validateConfig } from './validate';
@@ -37,11 +38,46 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   return { config, warnings: permissionWarning ? [...warnings, permissionWarning] : warnings, path, exists: true };
 }
 
-/** The file's text, or undefined when it does not exist. Other read failures throw ConfigError (kind "io"). */
+/**
+ * The largest config file read. Real ones are a few KB; parsing is synchronous (about 0.1 s per
+ * MB), so a runaway file must not block the gateway's event loop.
+ */
+export const MAX_CONFIG_BYTES = 256 * 1024;
+
+/** What a non-regular file is, for the error. */
+function kindOf(stat: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isDirectory(): boolean }): string {
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  return 'not a file';
+}
+
+/**
+ * The file's text, or undefined when it does not exist. Other read failures throw ConfigError
+ * (kind "io"), and so do a path that is not a regular file (a FIFO would stall the read until a
+ * writer appears: opened non-blocking, checked, refused) and a file larger than MAX_CONFIG_BYTES.
+ */
 export async function readConfigText(path: string): Promise<string | undefined> {
+  let handle: fs.FileHandle | undefined;
   try {
-    return await fs.readFile(path, 'utf8');
+    // O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer; regular files ignore it.
+    handle = await fs.open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const stat = await handle.stat();
+    if (!stat.isFile()) {
+      const fix = `Point CLAWDBOT_CONFIG_PATH at a regular file, or replace ${path} with one.`;
+      const what = stat.isDirectory() ? `${path} is a directory` : `${path} is not a regular file (${kindOf(stat)})`;
+      throw new ConfigError([{ path: '', value: undefined, message: what, fix }], { kind: 'io', file: path, message: `Cannot read config file ${what}.
+Fix: ${fix}` });
+    }
+    if (stat.size > MAX_CONFIG_BYTES) {
+      const what = `${path} is ${(stat.size / 1024 / 1024).toFixed(1)} MB; a config file may be at most ${MAX_CONFIG_BYTES / 1024} KB`;
+      const fix = 'Remove what does not belong in the config (a config is a few KB), or restore it from a backup.';
+      throw new ConfigError([{ path: '', value: undefined, message: what, fix }], { kind: 'io', file: path, message: `Cannot read config file: ${what}.
+Fix: ${fix}` });
+    }
+    return await handle.readFile('utf8');
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
     const fix =
@@ -52,6 +88,8 @@ export async function readConfigText(path: string): Promise<string | undefined> 
           : 'Check that the file and its folder are accessible.';
     const message = `Cannot read config file ${path}: ${(error as Error).message}\nFix: ${fix}`;
     throw new ConfigError([{ path: '', value: undefined, message: (error as Error).message, fix }], { kind: 'io', file: path, message });
+  } finally {
+    await handle?.close().catch(() => {});
   }
 }
 
@@ -67,8 +105,9 @@ export async function readConfigText(path: string): Promise<string | undefined> 
  */
 export function parseConfigText(text: string, path?: string): unknown {
   if (text.trim() === '') return {};
+  let parsed: unknown;
   try {
-    return JSON5.parse(text.replace(/^\uFEFF/, ''));
+    parsed = JSON5.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
     const err = error as Error & { lineNumber?: number; columnNumber?: number };
     const line = err.lineNumber ?? 1;
@@ -81,6 +120,16 @@ export function parseConfigText(text: string, path?: string): unknown {
     const options = { kind: 'parse' as const, line, column, message, ...(path === undefined ? {} : { file: path }) };
     throw new ConfigError([{ path: '', value: undefined, message: `${reason} at line ${line}, column ${column}`, fix }], options);
   }
+  if (nestsDeeperThan(parsed, MAX_CONFIG_DEPTH)) throw tooDeep(path);
+  return parsed;
+}
+
+/** A config or patch nested deeper than MAX_CONFIG_DEPTH (refused before anything recurses into it). */
+export function tooDeep(path: string | undefined, what = 'the config'): ConfigError {
+  return new ConfigError(
+    [{ path: '', value: undefined, message: `${what} is nested more than ${MAX_CONFIG_DEPTH} levels deep`, fix: `No Clawdbot setting is nested that deep; remove the deeply nested part.` }],
+    path === undefined ? {} : { file: path },
+  );
 }
 
 function codeFrame(text: string, line: number, column: number): string[] {

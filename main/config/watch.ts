@@ -6,6 +6,10 @@
 // temp file over it, which gives it a new inode that a file watch would not follow. Events are
 // debounced (editors write in several steps). An invalid file is reported through onError and the
 // last good config stays in force; the next valid save is compared against that last good config.
+// A valid file after a rejected one is always reported (onChange, possibly with nothing changed),
+// even when it equals the last good config — restoring the previous file is how people undo a bad
+// edit, and the error must clear then. A symlinked config is watched at its target's folder too
+// (edits to the target do not show up in the link's folder).
 import { watch as watchFs, promises as fs, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { resolveImessageAccounts } from './accounts';
@@ -71,7 +75,9 @@ export function watchConfig(path: string, options: WatchConfigOptions): ConfigWa
   const debounceMs = options.debounceMs ?? 300;
   const fileName = basename(path);
   let lastGood: ClawdbotConfig | undefined = options.initial;
-  let watcher: FSWatcher | undefined;
+  /** The last reload was rejected (onError): the next valid one is reported even if unchanged. */
+  let failing = false;
+  const watchers: FSWatcher[] = [];
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
   let running: Promise<void> | undefined;
@@ -91,14 +97,20 @@ export function watchConfig(path: string, options: WatchConfigOptions): ConfigWa
     try {
       loaded = await loadConfig({ path, env });
     } catch (error) {
-      if (!closed) options.onError(asConfigError(error));
+      if (!closed) {
+        failing = true;
+        options.onError(asConfigError(error));
+      }
       return;
     }
     if (closed) return;
     // Until a good config has been seen, compare against the defaults (an empty file).
     const previous = lastGood ?? validateConfig({}, { env }).config;
     lastGood = loaded.config;
-    if (deepEqual(previous, loaded.config)) return; // touched or re-saved without a real change
+    const recovered = failing;
+    failing = false;
+    // Touched or re-saved without a real change: nothing to say, unless it ends an error.
+    if (deepEqual(previous, loaded.config) && !recovered) return;
     options.onChange({ ...diffConfigs(previous, loaded.config, env), config: loaded.config, warnings: loaded.warnings });
   }
 
@@ -133,14 +145,22 @@ export function watchConfig(path: string, options: WatchConfigOptions): ConfigWa
     try {
       await fs.mkdir(dirname(path), { recursive: true, mode: 0o700 });
       if (closed) return;
-      // persistent:false — watching alone should not keep a process alive.
-      watcher = watchFs(dirname(path), { persistent: false }, (_event, changed) => {
-        // Some platforms omit the name; then any event in the folder may be ours.
-        if (!changed || changed.toString() === fileName) schedule();
-      });
-      watcher.on('error', (error) => {
-        if (!closed) options.onError(asConfigError(error));
-      });
+      // The link's folder (the link itself may be replaced) and, for a symlink, its target's.
+      const watched = new Map([[dirname(path), fileName]]);
+      const real = await fs.realpath(path).catch(() => undefined);
+      if (real && real !== path) watched.set(dirname(real), basename(real));
+      if (closed) return;
+      for (const [dir, name] of watched) {
+        // persistent:false — watching alone should not keep a process alive.
+        const watcher = watchFs(dir, { persistent: false }, (_event, changed) => {
+          // Some platforms omit the name; then any event in the folder may be ours.
+          if (!changed || changed.toString() === name) schedule();
+        });
+        watcher.on('error', (error) => {
+          if (!closed) options.onError(asConfigError(error));
+        });
+        watchers.push(watcher);
+      }
     } catch (error) {
       if (!closed) options.onError(asConfigError(error));
       return;
@@ -149,7 +169,10 @@ export function watchConfig(path: string, options: WatchConfigOptions): ConfigWa
       try {
         lastGood = (await loadConfig({ path, env })).config;
       } catch (error) {
-        if (!closed) options.onError(asConfigError(error));
+        if (!closed) {
+          failing = true;
+          options.onError(asConfigError(error));
+        }
       }
     }
   })();
@@ -160,7 +183,7 @@ export function watchConfig(path: string, options: WatchConfigOptions): ConfigWa
     close() {
       closed = true;
       if (timer) clearTimeout(timer);
-      watcher?.close();
+      for (const watcher of watchers) watcher.close();
     },
   };
 }

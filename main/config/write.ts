@@ -9,19 +9,26 @@
 //   commas) gets minimal text edits, so comments and formatting survive. A JSON5 file that JSONC
 //   cannot read (unquoted keys, single quotes, …) is rewritten with JSON5.stringify, after copying
 //   the hand-written original to `<file>.bak`. Keys we do not know are never dropped.
+//   A later rewrite never overwrites an earlier backup that holds different text: the next one
+//   goes to `<file>.bak-<time>`, so every hand-written version survives.
+// - A symlinked config is written through the link: the link stays, its target is replaced
+//   atomically (temp file beside the target), and the backup sits beside the target too.
 // - Read-modify-write runs under a lock file (`<file>.lock`), so the CLI and a running gateway
 //   cannot overwrite each other's changes.
+// - A patch nested deeper than MAX_CONFIG_DEPTH is refused before anything recurses into it.
 import { promises as fs } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
 import { applyEdits, findNodeAtLocation, modify, parse as parseJsonc, parseTree, type FormattingOptions, type ParseError } from 'jsonc-parser';
 import JSON5 from 'json5';
 import { acquireFileLock, FileLockError } from '../util/file-lock';
-import { writeFileAtomic } from '../util/atomic-file';
+import { readFileIfExists, writeFileAtomic } from '../util/atomic-file';
 import { ConfigError, type ConfigIssue } from './errors';
-import { cloneJson, deepEqual, formatKeyPath, getAtPath, isPlainObject, parseKeyPath, type KeyPath } from './json-path';
-import { parseConfigText, readConfigText } from './load';
+import { cloneJson, deepEqual, formatKeyPath, getAtPath, isPlainObject, MAX_CONFIG_DEPTH, nestsDeeperThan, parseKeyPath, type KeyPath } from './json-path';
+import { parseConfigText, readConfigText, tooDeep } from './load';
 import type { Env } from './paths';
-import type { ClawdbotConfig } from '../../contract/config';
+import { keyPolicyOf, schemaAt, type ClawdbotConfig } from '../../contract/config';
+import { suggest } from '../../contract/suggest';
 import { validateConfig } from './validate';
 
 /**
@@ -60,6 +67,8 @@ export async function patchConfigFile(path: string, patch: MergePatch, options: 
       { path: '', value: patch, message: 'a config patch must be an object', fix: 'Send an object such as { channels: { imessage: { enabled: false } } }.' },
     ]);
   }
+  // Before any recursive step (merge, clone, validation) could run out of stack on it.
+  if (nestsDeeperThan(patch, MAX_CONFIG_DEPTH - 1)) throw tooDeep(undefined, 'the patch');
   return editConfigFile(path, (current) => [patchToEdits(current, patch, [])], options);
 }
 
@@ -77,9 +86,19 @@ export async function patchConfigFileWith(path: string, makePatch: (current: Rec
  * `["+1555…"]`), else taken as text. When the parsed value is rejected but the text is accepted
  * (a token like `12345`), the text is stored. `null` deletes the key.
  */
-export async function setConfigValue(path: string, keyPath: string, value: string, options: WriteOptions = {}): Promise<WriteResult & { value: unknown }> {
+export async function setConfigValue(
+  path: string,
+  keyPath: string,
+  value: string,
+  options: WriteOptions & { force?: boolean } = {},
+): Promise<WriteResult & { value: unknown }> {
   const target = toKeyPath(keyPath);
+  if (!options.force) {
+    const unknown = unknownKeyIssue(target);
+    if (unknown) throw new ConfigError([unknown], { file: path });
+  }
   const parsed = parseCliValue(value);
+  if (nestsDeeperThan(parsed, MAX_CONFIG_DEPTH - target.length)) throw tooDeep(path, 'the value');
   let stored: unknown = parsed;
   const result = await editConfigFile(
     path,
@@ -142,6 +161,31 @@ function toKeyPath(text: string): KeyPath {
     if (error instanceof ConfigError) throw error;
     throw new ConfigError([{ path: text, value: undefined, message: (error as Error).message, fix: 'Write the key as dot.separated.names, with ["…"] around keys that contain dots.' }]);
   }
+}
+
+/**
+ * The first segment of `path` that the schema does not know (a typo such as `channels.imesage`, or
+ * a key Clawdbot ignores), as an issue with the did-you-mean; undefined when every segment is known
+ * or lies below a free-form part (records, lists, keys the schema cannot see into).
+ */
+export function unknownKeyIssue(path: KeyPath): ConfigIssue | undefined {
+  const nothingWritten = 'Nothing was written; to write the key anyway, add --force.';
+  for (let index = 0; index < path.length; index++) {
+    const parent = schemaAt(path.slice(0, index));
+    if (!(parent instanceof z.ZodObject)) return undefined;
+    const segment = String(path[index]);
+    const at = formatKeyPath(path.slice(0, index + 1));
+    if (keyPolicyOf(parent).unsupported?.includes(segment)) {
+      return { path: at, value: undefined, message: 'is not used by Clawdbot for Mac (it would be ignored)', fix: nothingWritten };
+    }
+    const known = Object.keys(parent.shape).filter((key) => key !== '$schema');
+    if (known.includes(segment)) continue;
+    const guess = suggest(segment, known);
+    const where = index > 0 ? `in ${formatKeyPath(path.slice(0, index))}` : 'at the top level';
+    const hint = guess ? `Did you mean "${formatKeyPath([...path.slice(0, index), guess])}"?` : `Keys allowed ${where}: ${known.join(', ')}.`;
+    return { path: at, value: undefined, message: 'unknown key', fix: `${hint} ${nothingWritten}` };
+  }
+  return undefined;
 }
 
 function assertSafeKey(key: string, parent: KeyPath): void {
@@ -276,12 +320,14 @@ async function editConfigFile(
   options: WriteOptions,
   onChosen?: (index: number) => void,
 ): Promise<WriteResult> {
+  let target: string;
   try {
-    await fs.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    target = await writeTarget(path);
+    await fs.mkdir(dirname(target), { recursive: true, mode: 0o700 });
   } catch (error) {
     throw ioError(path, error);
   }
-  const release = await acquireLock(path);
+  const release = await acquireLock(target);
   try {
     const text = await readConfigText(path);
     const current = text === undefined ? {} : parseConfigText(text, path);
@@ -315,7 +361,7 @@ async function editConfigFile(
     if (text !== undefined && deepEqual(current, next)) return { ...base, format: 'unchanged' };
 
     if (text === undefined || text.trim() === '') {
-      await writeFileAtomic(path, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600, dirMode: 0o700 });
+      await writeFileAtomic(target, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600, dirMode: 0o700 });
       return { ...base, format: 'new' };
     }
 
@@ -336,23 +382,59 @@ async function editConfigFile(
         readBack = undefined;
       }
       if (deepEqual(readBack, next)) {
-        await writeFileAtomic(path, edited, { mode: 0o600, dirMode: 0o700 });
+        await writeFileAtomic(target, edited, { mode: 0o600, dirMode: 0o700 });
         return { ...base, format: 'jsonc' };
       }
     }
 
-    // Rewrite the whole file. Comments and layout are lost, so the hand-written original goes to
-    // <file>.bak first; when the file is exactly our own earlier output there is nothing to keep
-    // (and the .bak from the first rewrite stays).
+    // Rewrite the whole file. Comments and layout are lost, so the hand-written original is backed
+    // up first; when the file is exactly our own earlier output there is nothing to keep.
     const handWritten = text !== renderJson5(current);
-    const backupPath = `${path}.bak`;
-    if (handWritten) await writeFileAtomic(backupPath, text, { mode: 0o600, dirMode: 0o700 });
-    await writeFileAtomic(path, renderJson5(next), { mode: 0o600, dirMode: 0o700 });
-    return handWritten ? { ...base, format: 'json5', backupPath } : { ...base, format: 'json5' };
+    const backupPath = handWritten ? await backupPathFor(target, text) : undefined;
+    if (backupPath) await writeFileAtomic(backupPath, text, { mode: 0o600, dirMode: 0o700 });
+    await writeFileAtomic(target, renderJson5(next), { mode: 0o600, dirMode: 0o700 });
+    return backupPath ? { ...base, format: 'json5', backupPath } : { ...base, format: 'json5' };
   } catch (error) {
     throw error instanceof ConfigError ? error : ioError(path, error);
   } finally {
     await release().catch(() => {});
+  }
+}
+
+/**
+ * The file a write replaces: `path` itself, or — for a symlink — the file it points to (followed to
+ * the end, relative links resolved against their folder), so the link is kept. A dangling link's
+ * target is created.
+ */
+async function writeTarget(path: string): Promise<string> {
+  let current = path;
+  for (let hops = 0; hops < 40; hops++) {
+    let stat;
+    try {
+      stat = await fs.lstat(current);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return current;
+      throw error;
+    }
+    if (!stat.isSymbolicLink()) return current;
+    current = resolve(dirname(current), await fs.readlink(current));
+  }
+  throw Object.assign(new Error(`${path}: too many levels of symbolic links`), { code: 'ELOOP' });
+}
+
+/**
+ * Where the hand-written text goes before a rewrite: `<file>.bak`, unless that already holds other
+ * text (an earlier version the person wrote), which is never overwritten: then `<file>.bak-<time>`.
+ */
+async function backupPathFor(target: string, text: string): Promise<string | undefined> {
+  const first = `${target}.bak`;
+  const existing = await readFileIfExists(first);
+  if (existing === undefined) return first;
+  if (existing === text) return undefined; // already kept
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  for (let n = 0; ; n++) {
+    const candidate = `${target}.bak-${stamp}${n > 0 ? `-${n}` : ''}`;
+    if ((await readFileIfExists(candidate)) === undefined) return candidate;
   }
 }
 

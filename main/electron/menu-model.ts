@@ -2,6 +2,7 @@
 // account, the pending pairing requests with Approve / Deny, then the app's commands. tray.ts
 // turns it into an Electron Menu; tests print it as text. Rebuilt on every event that changes the
 // state (health, pairing, gateway phase), never on a timer.
+import { displaySafe } from '../../contract/display-text';
 import type { AccountHealth, PairingRequest } from '../../contract/gateway-api';
 import type { Screen, SettingsPane } from '../../contract/bridge';
 import type { AppState, GatewayPhase } from './app-state';
@@ -38,8 +39,12 @@ const LINE_MAX = 90;
 /** A second line under a status line (a detail, a fix), indented. */
 const detail = (text: string): MenuEntry => ({ kind: 'text', label: `    ${clip(text, LINE_MAX - 4)}` });
 
+/**
+ * One menu line of at most `max` characters. Menu text quotes senders and imsg's errors, so control
+ * and bidi characters are made visible (displaySafe) after line breaks are folded into spaces.
+ */
 export function clip(text: string, max = LINE_MAX): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
+  const oneLine = displaySafe(text.replace(/\s+/g, ' ').trim());
   return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max - 1).trimEnd()}…`;
 }
 
@@ -142,13 +147,18 @@ function gatewayEntries(phase: GatewayPhase, state: AppState, now: number): Menu
   }
 }
 
-function pendingEntries(pending: readonly PairingRequest[], now: number): MenuEntry[] {
+/** Pending requests; with several accounts, each names the account it came in on (its notice goes out from there). */
+function pendingEntries(pending: readonly PairingRequest[], now: number, showAccount: boolean, maxPending: number | undefined): MenuEntry[] {
   if (pending.length === 0) return [];
+  // Strangers can hold every slot for an hour: say so (Deny each, or `pairing deny imessage --all`).
+  const full = maxPending !== undefined && pending.length >= maxPending;
   return [
-    { kind: 'text', label: `Pending pairing requests (${pending.length})` },
+    { kind: 'text', label: full ? `Pending pairing requests (${pending.length}, all slots taken: new senders get no code)` : `Pending pairing requests (${pending.length})` },
     ...pending.map((request): MenuEntry => ({
       kind: 'submenu',
-      label: `${request.id} · ${request.code} · ${duration(Date.parse(request.expiresAt) - now)} left`,
+      label: clip(
+        [displaySafe(request.id, { maxLength: 40 }), request.code, ...(showAccount && request.accountId ? [`to ${request.accountId}`] : []), `${duration(Date.parse(request.expiresAt) - now)} left`].join(' · '),
+      ),
       items: [
         { kind: 'action', label: 'Approve', action: { type: 'approve', code: request.code } },
         { kind: 'action', label: 'Deny', action: { type: 'deny', code: request.code } },
@@ -165,7 +175,7 @@ export function buildMenuModel(state: AppState, now: number): MenuEntry[] {
   if (state.permissions?.restartSuggested) {
     entries.push({ kind: 'action', label: 'Restart Clawdbot to apply Full Disk Access', action: { type: 'relaunch' } }, { kind: 'separator' });
   }
-  if (running) entries.push(...pendingEntries(state.pending, now));
+  if (running) entries.push(...pendingEntries(state.pending, now, (state.status?.accounts.length ?? 0) > 1, state.status?.maxPendingPairing));
   entries.push({ kind: 'action', label: 'Open Clawdbot', action: { type: 'open' } });
   if (phase.kind === 'paused') entries.push({ kind: 'action', label: 'Resume', action: { type: 'resume' } });
   else entries.push({ kind: 'action', label: 'Pause', action: { type: 'pause' }, enabled: running || phase.kind === 'crashed' });

@@ -3,6 +3,7 @@
 // clicking it opens the Pairing screen. It is withdrawn as soon as the request is resolved,
 // wherever that happened (menu, CLI, window) or it expired.
 import { Notification } from 'electron';
+import { displaySafe } from '../../contract/display-text';
 import type { PairingEvent } from '../../contract/gateway-api';
 import type { MenuAction } from './menu-model';
 
@@ -26,7 +27,8 @@ export class PairingNotifications {
     if (!Notification.isSupported() || this.shown.has(code)) return;
     const notification = new Notification({
       title: 'New pairing request',
-      body: `${sender} wants to chat with your assistant (code ${code}).`,
+      // The sender chose their handle: escapes and bidi overrides are shown, not obeyed.
+      body: `${displaySafe(sender, { maxLength: 64 })} wants to chat with your assistant (code ${code}).`,
       actions: [
         { type: 'button', text: 'Approve' },
         { type: 'button', text: 'Deny' },

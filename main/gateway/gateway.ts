@@ -150,7 +150,7 @@ export class Gateway {
   /** `accounts`: the channel's health when the caller already has it (a health push), else read now. */
   status(accounts?: AccountHealth[]): GatewayStatus {
     const { configPath, stateDir, demo } = this.setup;
-    return gatewayStatus(this.current(), { configPath, stateDir, demo: demo !== null, configError: this.configError, pendingPairing: this.pending.count }, accounts);
+    return gatewayStatus(this.current(), { configPath, stateDir, demo: demo !== null, configError: this.configError, pendingPairing: this.pending.count, maxPendingPairing: this.pairing.maxPending }, accounts);
   }
 
   /** Boots the first core; if that fails, everything is released and the error thrown. */

@@ -12,7 +12,7 @@ import type { ClawdbotConfig } from '../config/types';
 import { resolveImessageAccounts } from '../config/accounts';
 import type { ImessageChannel } from '../imessage/channel';
 import { ImessageSendError } from '../imessage/outbound';
-import { APPROVED_NOTICE, formatUnknownCode } from '../pairing/messages';
+import { APPROVED_NOTICE, formatUnresolvedCode, pairingReplyTarget } from '../pairing/messages';
 import { PairingStoreError, type PairingStore } from '../pairing/store';
 import type { LogHub } from '../util/logger';
 import { DemoInputError, type DemoMessages } from './demo';
@@ -74,10 +74,11 @@ export function createGatewayServices(parts: GatewayParts): GatewayServicesImpl 
     }
   }
 
+  /** The notice goes out where the code did: the request's account, into its chat when known. */
   async function notifyApproved(request: PairingRequest): Promise<{ notified: boolean; notifyError?: string }> {
     try {
-      const accountId = request.meta?.accountId;
-      await parts.channel().send({ target: request.id, text: APPROVED_NOTICE, ...(accountId ? { accountId } : {}) });
+      const target = pairingReplyTarget({ chatId: request.chatId ?? null, sender: request.id });
+      await parts.channel().send({ target, text: APPROVED_NOTICE, ...(request.accountId ? { accountId: request.accountId } : {}) });
       return { notified: true };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -175,14 +176,22 @@ export function createGatewayServices(parts: GatewayParts): GatewayServicesImpl 
     },
     async 'pairing.approve'({ code, notify }) {
       const approved = await pairingCall(() => parts.pairing.approve(code));
-      if (!approved) throw new ActionableError('not_found', formatUnknownCode(code), UNKNOWN_CODE_FIX);
+      if (!approved) {
+        // Approving twice is not an error: the sender is approved, say so (and notify nobody again).
+        const earlier = await pairingCall(() => parts.pairing.resolution(code));
+        if (earlier?.outcome === 'approved') return { approved: earlier.request, notified: false, alreadyApproved: true };
+        throw new ActionableError('not_found', formatUnresolvedCode(code, earlier), UNKNOWN_CODE_FIX);
+      }
       if (!notify) return { approved, notified: false };
       return { approved, ...(await notifyApproved(approved)) };
     },
     async 'pairing.deny'({ code }) {
       const denied = await pairingCall(() => parts.pairing.deny(code));
-      if (!denied) throw new ActionableError('not_found', formatUnknownCode(code), UNKNOWN_CODE_FIX);
+      if (!denied) throw new ActionableError('not_found', formatUnresolvedCode(code, await pairingCall(() => parts.pairing.resolution(code))), UNKNOWN_CODE_FIX);
       return { denied };
+    },
+    async 'pairing.denyAll'() {
+      return { denied: await pairingCall(() => parts.pairing.denyAll()) };
     },
     async 'pairing.revoke'({ sender }) {
       return { revoked: await pairingCall(() => parts.pairing.revoke(sender)) };

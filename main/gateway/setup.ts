@@ -155,7 +155,7 @@ export class SetupService {
     const account = snapshot.accounts.find((a) => a.accountId === id);
     const automation = account?.checks.find((c) => c.id === 'automation') ?? automationCheck(await this.inputsFor(id));
     if (outcome === 'pending') return { automation };
-    if ('sent' in outcome) return { automation, sent: { service: outcome.sent.service ?? 'auto', messageIds: outcome.sent.messageIds } };
+    if ('sent' in outcome) return { automation, sent: { sentVia: outcome.sent.sentVia, messageIds: outcome.sent.messageIds } };
     if (automationOutcome(outcome.error) === 'denied') return { automation };
     const message = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
     const fix = NOT_SIGNED_IN.test(message)

@@ -1,6 +1,6 @@
 // What the gateway reports about itself: the GatewayStatus of `status`, `health` events and the
 // authenticated /health, and the lines it logs once it is ready.
-import { DEMO_ECHO_MODEL } from '../../contract/constants';
+import { describeModelStatus } from '../../contract/model-status';
 import type { AccountHealth, GatewayStatus } from '../../contract/gateway-api';
 import type { Logger } from '../util/logger';
 import type { Core } from './core';
@@ -15,11 +15,14 @@ export interface StatusFacts {
   /** Error of the last rejected config reload (null once a valid config is in force again). */
   configError: string | null;
   pendingPairing: number;
+  /** The pairing store's cap on pending requests. */
+  maxPendingPairing: number;
 }
 
 export function gatewayStatus(core: Core, facts: StatusFacts, accounts: AccountHealth[] = core.channel.health()): GatewayStatus {
   const agent = core.agent.status;
   return {
+    now: new Date().toISOString(),
     version: CLAWDBOT_VERSION,
     pid: process.pid,
     startedAt: core.startedAt,
@@ -34,6 +37,7 @@ export function gatewayStatus(core: Core, facts: StatusFacts, accounts: AccountH
     modelError: agent.lastError?.message ?? (agent.configured || agent.model === null ? null : agent.reason),
     accounts,
     pendingPairing: facts.pendingPairing,
+    maxPendingPairing: facts.maxPendingPairing,
   };
 }
 
@@ -41,7 +45,10 @@ export function gatewayStatus(core: Core, facts: StatusFacts, accounts: AccountH
 export function logStartup(log: Logger, status: GatewayStatus, ms: number, demo: DemoSetup | null): void {
   const accounts = status.accounts.map((a) => `${a.accountId}=${a.state}`).join(', ') || 'none';
   log.info(`gateway ready in ${Math.round(ms)} ms`, { accounts, model: status.model, demo: demo !== null });
-  if (status.model === null) log.info('no model configured: incoming messages are logged (access log) but not answered; set agents.defaults.model to get replies');
+  // The same words as `channels status`, `doctor` and the web UI (contract/model-status.ts).
+  const model = describeModelStatus(status);
+  const line = `model: ${model.summary}${model.fix ? `. ${model.fix}` : ''}`;
+  if (model.state === 'error') log.warn(line);
+  else log.info(line);
   if (demo) log.info('demo mode: the iMessage account is simulated (imsg simulator); the web UI can receive messages on it', { db: demo.dbPath, inject: demo.injectCommand() });
-  if (demo && status.model === DEMO_ECHO_MODEL) log.info(`no model configured: the demo assistant (${DEMO_ECHO_MODEL}, a stand-in that echoes messages, not an AI) answers; set agents.defaults.model for real replies`);
 }

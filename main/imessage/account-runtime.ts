@@ -71,7 +71,8 @@ export class AccountRuntime {
       mention,
       limit: context.limit,
       sender: this.sender,
-      prepareAttachments: (message) => prepareInboundAttachments(message, this.pipeline.account, { stateDir, logger }),
+      // The imsg children's environment says whose home (and which simulator home) `~` means.
+      prepareAttachments: (message) => prepareInboundAttachments(message, this.pipeline.account, { stateDir, logger, ...(context.env ? { env: context.env } : {}) }),
       ...(context.cli ? { cli: context.cli } : {}),
       ...(context.timezone ? { timezone: context.timezone } : {}),
     });

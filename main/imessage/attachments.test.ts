@@ -1,4 +1,5 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import { simBinPath } from '../../sim/lib';
 import { createAttachmentPreparer, prepareInboundAttachments, remoteCacheDir, type RemoteFetch } from './attachments';
 import { BYTES_PER_MB } from './media';
 import { ImsgRpcClient } from './rpc-client';
+import { silentLogger } from '../util/logger';
 import type { ImsgAttachment } from '../../contract/imsg';
 
 let dir: string;
@@ -15,16 +17,24 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const account = (overrides: Partial<{ includeAttachments: boolean; mediaMaxMb: number; remoteHost: string; accountId: string }> = {}) => ({
+const account = (overrides: Partial<{ includeAttachments: boolean; mediaMaxMb: number; remoteHost: string; accountId: string; dbPath: string }> = {}) => ({
   accountId: 'default', includeAttachments: true, mediaMaxMb: 1, ...overrides,
 });
 
-function file(name: string, bytes: number): string {
-  const path = join(dir, name);
+/** The same-Mac account of these tests: its Messages (and attachments folder) live under `dir`. */
+const localAccount = (overrides: Parameters<typeof account>[0] = {}) => account({ dbPath: join(dir, 'Library', 'Messages', 'chat.db'), ...overrides });
+const attachmentsDir = () => join(dir, 'Library', 'Messages', 'Attachments');
+
+function file(name: string, bytes: number, folder = dir): string {
+  mkdirSync(folder, { recursive: true });
+  const path = join(folder, name);
   writeFileSync(path, '');
   truncateSync(path, bytes);
   return path;
 }
+
+/** A file in the local account's Messages attachments folder. */
+const attachment = (name: string, bytes: number) => file(name, bytes, attachmentsDir());
 
 const att = (path: string, extra: Partial<ImsgAttachment> = {}): ImsgAttachment => ({
   filename: path, transfer_name: path.split('/').pop(), mime_type: 'image/jpeg', total_bytes: statSafe(path), original_path: path, missing: false, ...extra,
@@ -39,29 +49,29 @@ function statSafe(path: string): number {
 
 describe('prepareInboundAttachments on the same Mac', () => {
   it('ignores attachments entirely unless includeAttachments is on', async () => {
-    const photo = file('off.jpg', 10);
-    const result = await prepareInboundAttachments({ chat_id: 1, attachments: [att(photo)] }, account({ includeAttachments: false }), { stateDir: dir });
+    const photo = attachment('off.jpg', 10);
+    const result = await prepareInboundAttachments({ chat_id: 1, attachments: [att(photo)] }, localAccount({ includeAttachments: false }), { stateDir: dir });
     expect(result).toEqual({ usable: [], skipped: [], errors: [] });
   });
 
   it('keeps present files in place and reports missing and oversized ones', async () => {
-    const photo = file('IMG_1.jpg', 2048);
-    const big = file('movie.mov', Math.round(1.5 * BYTES_PER_MB));
-    const growing = file('partial.mov', 100); // still downloading: total_bytes already says 3 MB
+    const photo = attachment('IMG_1.jpg', 2048);
+    const big = attachment('movie.mov', Math.round(1.5 * BYTES_PER_MB));
+    const growing = attachment('partial.mov', 100); // still downloading: total_bytes already says 3 MB
     const result = await prepareInboundAttachments(
       {
         chat_id: 7,
         attachments: [
           att(photo),
-          att(join(dir, 'offloaded.heic'), { missing: true, mime_type: 'image/heic' }),
+          att(join(attachmentsDir(), 'offloaded.heic'), { missing: true, mime_type: 'image/heic' }),
           att('', { transfer_name: 'nopath.png', original_path: '', mime_type: '' }),
           att(big, { mime_type: 'video/quicktime' }),
           att(growing, { mime_type: 'video/quicktime', total_bytes: 3 * BYTES_PER_MB }),
-          att(join(dir, 'vanished.jpg'), { missing: false }), // imsg said present; it is gone now
-          att(file('lies.jpg', Math.round(1.2 * BYTES_PER_MB)), { total_bytes: 10 }), // total_bytes understated
+          att(join(attachmentsDir(), 'vanished.jpg'), { missing: false }), // imsg said present; it is gone now
+          att(attachment('lies.jpg', Math.round(1.2 * BYTES_PER_MB)), { total_bytes: 10 }), // total_bytes understated
         ],
       },
-      account(),
+      localAccount(),
       { stateDir: dir },
     );
     expect(result.usable).toEqual([{ path: photo, mime: 'image/jpeg', name: 'IMG_1.jpg', kind: 'image', bytes: 2048 }]);
@@ -176,7 +186,7 @@ describe('with attachments delivered by the imsg simulator', () => {
       await client.start();
       const history = await client.call('messages.history', { chat_id: chatId, attachments: true });
       expect(history.skipped).toBe(0);
-      const result = await prepareInboundAttachments(history.messages[0]!, account(), { stateDir: join(sim.dir, 'state') });
+      const result = await prepareInboundAttachments(history.messages[0]!, account({ dbPath: sim.dbPath }), { stateDir: join(sim.dir, 'state') });
       expect(result.usable).toHaveLength(1);
       expect(result.usable[0]).toMatchObject({ name: 'inbox-photo.jpg', mime: 'image/jpeg', kind: 'image', bytes: 10 });
       expect(readFileSync(result.usable[0].path, 'utf8')).toBe('jpeg bytes'); // imsg's own copy in Messages' folder
@@ -184,6 +194,67 @@ describe('with attachments delivered by the imsg simulator', () => {
     } finally {
       await client.stop();
       sim.cleanup();
+    }
+  });
+});
+
+describe('attachments outside Messages\' folder (issue 13.1)', () => {
+  /** Points the attachment rows of `rowid` at `filename`, as a tampered or hostile chat.db row would. */
+  function repointAttachment(dbPath: string, rowid: number, filename: string): void {
+    const db = new Database(dbPath);
+    try {
+      db.prepare('UPDATE attachment SET filename = ? WHERE ROWID IN (SELECT attachment_id FROM message_attachment_join WHERE message_id = ?)').run(filename, rowid);
+    } finally {
+      db.close();
+    }
+  }
+
+  it('refuses and logs files that resolve outside the account\'s Messages attachments folder; reads none of them', async () => {
+    const sim = tempDb();
+    const client = new ImsgRpcClient({ cliPath: simBinPath, dbPath: sim.dbPath, env: simEnv() });
+    const outside = mkdtempSync(join(tmpdir(), 'attachments-secret-'));
+    try {
+      const secret = join(outside, 'secret.png');
+      writeFileSync(secret, 'the bytes of a private file');
+      const photo = join(sim.dir, 'photo.png');
+      writeFileSync(photo, 'png bytes');
+      const inject = () => sim.db.inject({ from: '+15555550123', text: 'look', attachments: [{ path: photo, mimeType: 'image/png' }] });
+      const absolute = inject();
+      repointAttachment(sim.dbPath, absolute.rowid, secret); // any absolute path
+      const climbing = inject();
+      repointAttachment(sim.dbPath, climbing.rowid, `~/Library/Messages/Attachments/${'../'.repeat(12)}${outside.replace(/^\//, '')}/secret.png`);
+      const viaLink = inject();
+      const linkDir = join(sim.dir, 'Library', 'Messages', 'Attachments', 'zz', '99', 'LINK');
+      mkdirSync(linkDir, { recursive: true });
+      symlinkSync(secret, join(linkDir, 'innocent.png'));
+      repointAttachment(sim.dbPath, viaLink.rowid, '~/Library/Messages/Attachments/zz/99/LINK/innocent.png');
+      const genuine = inject();
+
+      await client.start();
+      const history = await client.call('messages.history', { chat_id: absolute.chatId, attachments: true, limit: 10 });
+      const byRowid = new Map(history.messages.map((m) => [m.id, m]));
+      const warnings: string[] = [];
+      const logger = { ...silentLogger, warn: (msg: string) => warnings.push(msg) };
+      const options = { stateDir: join(sim.dir, 'state'), logger };
+      const accountHere = { ...account(), dbPath: sim.dbPath };
+
+      for (const row of [absolute, climbing, viaLink]) {
+        const result = await prepareInboundAttachments(byRowid.get(row.rowid)!, accountHere, options);
+        expect(result.usable).toEqual([]);
+        expect(result.skipped).toEqual([expect.objectContaining({ code: 'refused', reason: expect.stringMatching(/outside the Messages attachments folder/) })]);
+        expect(result.errors[0]).toMatch(/refused: .* is outside the Messages attachments folder/);
+      }
+      expect(warnings).toHaveLength(3);
+      expect(warnings.join('\n')).toContain(secret);
+
+      // The genuine attachment in the same folder is still read, by its real path.
+      const ok = await prepareInboundAttachments(byRowid.get(genuine.rowid)!, accountHere, options);
+      expect(ok.usable).toEqual([expect.objectContaining({ name: 'photo.png', mime: 'image/png', bytes: 9 })]);
+      expect(readFileSync(ok.usable[0]!.path, 'utf8')).toBe('png bytes');
+    } finally {
+      await client.stop();
+      sim.cleanup();
+      rmSync(outside, { recursive: true, force: true });
     }
   });
 });

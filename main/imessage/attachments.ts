@@ -3,9 +3,17 @@
 // becomes a local file (`usable`) or a note saying why not (`skipped`), so the agent knows
 // something was sent; nothing is dropped silently. With a remote Mac, kept files are copied with
 // scp into a per-chat cache; copy failures also land in `errors` for the account's health.
+//
+// The path of an attachment comes from chat.db, and a row can name any file (`/etc/passwd`,
+// `~/../../…`, a symlink planted in the folder). Local attachments are therefore confined: after
+// `~` expansion and `realpath` (symlinks followed), the file must lie inside the account's Messages
+// attachments folder (messagesAttachmentRoots); anything else is refused, logged and surfaced in
+// health, and never read — the same rule scp.ts applies to remote paths.
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { basename, extname, isAbsolute, join } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join, sep } from 'node:path';
+import { displaySafe } from '../../contract/display-text';
+import { expandHome, homeDir, type Env } from '../config/paths';
 import type { ResolvedImessageAccount } from '../config/types';
 import type { Logger } from '../util/logger';
 import { guessMimeType, mediaKind, type MediaKind } from '../util/media-types';
@@ -25,7 +33,8 @@ export interface UsableAttachment {
   remotePath?: string;
 }
 
-export type SkipCode = 'missing' | 'too-large' | 'copy-failed';
+/** `refused`: the path leads outside the Messages attachments folder; the file was not read. */
+export type SkipCode = 'missing' | 'too-large' | 'copy-failed' | 'refused';
 
 /** An attachment the agent cannot use, and why. Compatible with the envelope's SkippedAttachment. */
 export interface SkippedAttachment {
@@ -56,6 +65,47 @@ export interface PrepareAttachmentsOptions {
   /** Replaces scp (tests, or another transport). */
   fetchRemote?: RemoteFetch;
   logger?: Logger;
+  /** Environment of the account's imsg (HOME; IMSG_SIM_HOME for the simulator). Default process.env. */
+  env?: Env;
+}
+
+type AccountFields = Pick<ResolvedImessageAccount, 'accountId' | 'includeAttachments' | 'mediaMaxMb' | 'remoteHost' | 'dbPath'>;
+
+/**
+ * The home of the Mac user whose Messages the account reads: for a chat.db at
+ * `<home>/Library/Messages/chat.db`, that `<home>`; for a chat.db elsewhere (the simulator's temp
+ * databases), its folder; without a dbPath, the user's home. `~` in attachment paths means this.
+ */
+export function messagesHome(account: Pick<ResolvedImessageAccount, 'dbPath'>, env: Env = process.env): string {
+  if (!account.dbPath) return homeDir(env);
+  const messagesDir = dirname(account.dbPath);
+  const libraryDir = dirname(messagesDir);
+  if (basename(messagesDir) === 'Messages' && basename(libraryDir) === 'Library') return dirname(libraryDir);
+  return messagesDir;
+}
+
+/**
+ * Folders local attachments may be read from: `<messages home>/Library/Messages/Attachments` (where
+ * Messages keeps them and imsg its copies), and the simulator's when IMSG_SIM_HOME moves it.
+ */
+export function messagesAttachmentRoots(account: Pick<ResolvedImessageAccount, 'dbPath'>, env: Env = process.env): string[] {
+  const homes = [messagesHome(account, env), ...(env.IMSG_SIM_HOME?.trim() ? [expandHome(env.IMSG_SIM_HOME.trim(), env)] : [])];
+  return [...new Set(homes.map((home) => join(home, 'Library', 'Messages', 'Attachments')))];
+}
+
+/** `path` resolved with realpath, and whether it lies strictly inside one of `roots` (resolved the same way). */
+async function confinedRealPath(path: string, roots: readonly string[]): Promise<{ real: string } | { outside: string }> {
+  const real = await fs.realpath(path); // throws ENOENT for a missing file or a dangling link
+  for (const root of roots) {
+    let realRoot: string;
+    try {
+      realRoot = await fs.realpath(root);
+    } catch {
+      continue; // no such folder: nothing can be inside it
+    }
+    if (real.startsWith(realRoot.endsWith(sep) ? realRoot : `${realRoot}${sep}`)) return { real };
+  }
+  return { outside: real };
 }
 
 /** `<stateDir>/media/remote-cache/<accountId>/<chat_id>/`. */
@@ -99,7 +149,7 @@ async function reserveFile(dir: string, name: string): Promise<string> {
  */
 export async function prepareInboundAttachments(
   message: Pick<ImsgMessage, 'chat_id' | 'attachments'>,
-  account: Pick<ResolvedImessageAccount, 'accountId' | 'includeAttachments' | 'mediaMaxMb' | 'remoteHost'>,
+  account: AccountFields,
   options: PrepareAttachmentsOptions,
 ): Promise<AttachmentSelection> {
   const selection: AttachmentSelection = { usable: [], skipped: [], errors: [] };
@@ -110,7 +160,10 @@ export async function prepareInboundAttachments(
 
   for (const attachment of message.attachments) {
     const name = displayName(attachment);
-    const sourcePath = attachment.original_path?.trim() ?? '';
+    const rawPath = attachment.original_path?.trim() ?? '';
+    // imsg expands `~` itself; an older one (or a hand-written row) may not. Local paths only:
+    // a remote Mac's `~` is not ours to expand.
+    const sourcePath = remoteHost ? rawPath : rawPath.startsWith('~/') ? join(messagesHome(account, options.env), rawPath.slice(2)) : rawPath;
     const mime = attachment.mime_type?.trim() || guessMimeType(name) || guessMimeType(sourcePath) || 'application/octet-stream';
     const kind = mediaKind({ mimeType: attachment.mime_type, path: name, uti: attachment.uti });
     const skip = (code: SkipCode, reason: string, bytes?: number) =>
@@ -127,10 +180,21 @@ export async function prepareInboundAttachments(
     }
 
     if (!remoteHost) {
-      // Same machine: use the file in place, after checking what is really on disk.
+      // Same machine: use the file in place, after checking where it really is and what it is.
+      const roots = messagesAttachmentRoots(account, options.env);
+      let realPath: string;
       let size: number;
       try {
-        const stat = await fs.stat(sourcePath);
+        const confined = await confinedRealPath(sourcePath, roots);
+        if ('outside' in confined) {
+          const text = `attachment ${displaySafe(name)} of chat ${message.chat_id} refused: ${displaySafe(sourcePath)}${confined.outside !== sourcePath ? ` (really ${displaySafe(confined.outside)})` : ''} is outside the Messages attachments folder (${roots.join(', ')}); it was not read`;
+          skip('refused', 'the file is outside the Messages attachments folder, so it was not read');
+          selection.errors.push(text);
+          options.logger?.warn(`imessage: ${text}`);
+          continue;
+        }
+        realPath = confined.real;
+        const stat = await fs.stat(realPath);
         if (!stat.isFile()) throw new Error('not a regular file');
         size = stat.size;
       } catch {
@@ -142,7 +206,7 @@ export async function prepareInboundAttachments(
         skip('too-large', tooLarge(bytes), bytes);
         continue;
       }
-      selection.usable.push({ path: sourcePath, mime, name, kind, bytes });
+      selection.usable.push({ path: realPath, mime, name, kind, bytes });
       continue;
     }
 
@@ -187,7 +251,7 @@ export async function prepareInboundAttachments(
  * `onError` receives copy failures (for the account's health).
  */
 export function createAttachmentPreparer(
-  account: Pick<ResolvedImessageAccount, 'accountId' | 'includeAttachments' | 'mediaMaxMb' | 'remoteHost'>,
+  account: AccountFields,
   options: PrepareAttachmentsOptions & { onError?: (message: string) => void },
 ): (message: Pick<ImsgMessage, 'chat_id' | 'attachments'>) => Promise<AttachmentSelection> {
   return async (message) => {

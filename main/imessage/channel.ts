@@ -31,13 +31,14 @@ import { createCoalescer, type Coalescer } from '../util/coalesce';
 import type { Logger } from '../util/logger';
 import { ConcurrencyLimit, SerialQueue } from '../util/serial-queue';
 import { accountHealth, configWarnings, notRunningFix, notRunningReason, runtimeWarnings } from './account-health';
-import { AccessLog } from './access-log';
+import { AccessLog, accessLogPath } from './access-log';
 import { AccountRuntime, type AccountRuntimeContext } from './account-runtime';
 import { AutomationTracker } from './automation';
 import { compileMentionMatcher, type MentionMatcher } from './mention';
 import { ImessageSendError } from './outbound';
 import { DEFAULT_MAX_CONCURRENT_REPLIES } from './pipeline';
 import { probeImsg } from './probe';
+import { parseUserTarget, TargetError } from './targets';
 import { resolveRemoteHost } from './remote-host';
 import type { SupervisorTimings } from './supervisor';
 
@@ -119,7 +120,12 @@ export class ImessageChannel {
   constructor(options: ImessageChannelOptions) {
     this.opts = options;
     this.log = options.logger;
-    this.accessLog = options.accessLog ?? new AccessLog();
+    this.accessLog =
+      options.accessLog ??
+      new AccessLog({
+        file: accessLogPath(options.stateDir),
+        onFileError: (error) => this.log.warn(`access log: cannot use ${accessLogPath(options.stateDir)} (${error.message}); it is kept in memory only`),
+      });
     this.config = options.config;
     this.mention = this.compileMention(options.config);
     const { healthThrottleMs, automationPendingMs, ...supervisorTimings } = options.timings ?? {};
@@ -152,7 +158,8 @@ export class ImessageChannel {
       if (this.started) return;
       this.started = true;
       const accounts = this.resolveAccounts(this.config);
-      await this.withStartTimeout(Promise.all(accounts.map((account) => this.addAccount(account))));
+      // Earlier runs' decisions are read back while the accounts start (both wait on I/O).
+      await Promise.all([this.accessLog.restore(), this.withStartTimeout(Promise.all(accounts.map((account) => this.addAccount(account))))]);
       this.pushHealth(true);
     });
   }
@@ -164,6 +171,7 @@ export class ImessageChannel {
       await Promise.all([...this.slots.values()].map((slot) => this.stopSlot(slot)));
       this.slots.clear();
       this.healthPush.cancel();
+      await this.accessLog.flush(); // the next start (or restart) reads it back
     });
   }
 
@@ -294,14 +302,17 @@ export class ImessageChannel {
       );
     }
     try {
+      // A target from outside is checked against its grammar before anything is queued or sent.
+      const target = parseUserTarget(params.target, { region: running.account.region });
       const result = await running.sender.send({
-        target: params.target,
+        target,
         ...(params.text !== undefined ? { text: params.text } : {}),
         ...(params.media !== undefined ? { media: params.media } : {}),
         ...(params.service !== undefined ? { service: params.service } : {}),
       });
-      return { accountId, chunks: result.chunks, messageIds: result.messageIds, service: result.service };
+      return { accountId, chunks: result.chunks, messageIds: result.messageIds, sentVia: result.sentVia };
     } catch (error) {
+      if (error instanceof TargetError) throw new ActionableError('bad_request', error.message, error.fix);
       if (error instanceof ImessageSendError) throw new ActionableError('unavailable', error.message, SEND_FIX);
       // Nothing was sent: the target, text or media is wrong.
       throw new ActionableError('bad_request', error instanceof Error ? error.message : String(error));

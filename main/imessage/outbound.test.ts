@@ -11,6 +11,7 @@ import { chunkText } from './chunking';
 import { BYTES_PER_MB } from './media';
 import { imsgResultSchemas, type ImsgMethod, type ImsgParams, type ImsgResult } from '../../contract/imsg';
 import { extractMessageId, ImessageSendError, resolveSendService, sendImessage } from './outbound';
+import { TargetError } from './targets';
 import { checkResult, ImsgRpcClient } from './rpc-client';
 import type { ImsgRpc } from './types';
 
@@ -205,7 +206,7 @@ describe('sendImessage against the imsg simulator', () => {
     const sent = sim.db.sent();
     expect(sent).toHaveLength(1);
     expect(sent[0].attachments[0].name).toMatch(/-chart\.png$/);
-    expect(result.messageIds).toEqual(['ok']); // no id for attachment-only sends
+    expect(result.messageIds).toEqual([]); // imsg returns no id for attachment-only sends (only `ok`)
   });
 
   it("applies the account's service to bare handles, and a prefix overrides it", async () => {
@@ -224,9 +225,12 @@ describe('sendImessage against the imsg simulator', () => {
     const sent = sim.db.sent();
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ chat_id: 42, text: 'hello family' });
-    await expect(sendImessage(client, account(), { target: 'chat_id:999', text: 'x', stateDir: sim.dir })).rejects.toThrow(
-      /^iMessage send to chat_id:999 failed: .*unknown chat_id 999/,
-    );
+    // imsg's `unknown chat_id 999` is the target's fault, named with the account (no probe hint).
+    const unknown = await sendImessage(client, account(), { target: 'chat_id:999', text: 'x', stateDir: sim.dir }).catch((error: unknown) => error);
+    expect(unknown).toBeInstanceOf(TargetError);
+    expect(unknown).toMatchObject({ message: 'no chat with id 999 on account default', fix: expect.stringMatching(/imsg chats/) });
+    // Other imsg failures stay send failures.
+    await expect(sendImessage(client, account(), { target: 'chat_guid:iMessage;+;nope', text: 'x', stateDir: sim.dir })).rejects.toThrow(/^iMessage send to chat_guid:iMessage;\+;nope failed: /);
   });
 
   it('sends nothing when the media is too large', async () => {

@@ -8,7 +8,8 @@ import type { ImessageService, ResolvedImessageAccount } from '../config/types';
 import type { Logger } from '../util/logger';
 import { chunkText } from './chunking';
 import { loadOutboundMedia, type LoadedMedia } from './media';
-import { formatTarget, parseTarget, targetSendParams, type ImessageTarget } from './targets';
+import { ImsgRpcError } from './rpc-client';
+import { formatTarget, parseTarget, TargetError, targetSendParams, type ImessageTarget } from './targets';
 import type { ImsgRpc } from './types';
 
 const SERVICES: readonly ImessageService[] = ['imessage', 'sms', 'auto'];
@@ -36,10 +37,13 @@ export interface SendImessageOptions {
 export interface SendImessageResult {
   /** Number of `send` requests made (text chunks, the first carrying the media if any). */
   chunks: number;
-  /** One id per request sent, per the spec's extraction rule (often `"ok"` on older imsg builds). */
+  /** The ids imsg returned (guid or rowid), in order; none for an older imsg or an attachment-only send. */
   messageIds: string[];
   target: ImessageTarget;
+  /** The `service` asked of imsg. */
   service: ImessageService;
+  /** What the message went out as, when that follows from the request (see sentVia()); null when the chat decides. */
+  sentVia: SentVia;
   region: string;
   /** The media that was sent, if any; `media.kind` gives the `<media:kind>` transcript placeholder. */
   media?: LoadedMedia;
@@ -57,6 +61,32 @@ export class ImessageSendError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/**
+ * What a send goes out as. imsg sends a handle (and a chat whose identifier is a handle) as a buddy
+ * of the requested service, `auto` meaning iMessage (imsg-protocol §5.9); a chat guid names its
+ * service. A group addressed by chat_id or identifier keeps the chat's own service, which the send
+ * result does not say: null.
+ */
+export type SentVia = 'iMessage' | 'SMS' | null;
+
+export function sentVia(target: ImessageTarget, service: ImessageService): SentVia {
+  switch (target.kind) {
+    case 'handle':
+      return service === 'sms' ? 'SMS' : 'iMessage';
+    case 'chat_guid': {
+      const prefix = target.chatGuid.split(';')[0]!.toLowerCase();
+      return prefix === 'sms' ? 'SMS' : prefix === 'imessage' ? 'iMessage' : null;
+    }
+    default:
+      return null;
+  }
+}
+
+/** True for an id imsg really returned; `ok`/`unknown` are extractMessageId's stand-ins for none. */
+export function isReturnedMessageId(id: string): boolean {
+  return id !== 'ok' && id !== 'unknown';
 }
 
 /**
@@ -109,6 +139,8 @@ export interface OutboundPart {
  * restart and remembered against echoes (sender.ts). Nobody splits the text again.
  */
 export interface OutboundPlan {
+  /** The account sending (named in errors). */
+  accountId: string;
   target: ImessageTarget;
   /** The target as written in logs and errors (`chat_id:42`, `imessage:+1555…`). */
   where: string;
@@ -148,6 +180,7 @@ export async function planOutbound(account: ResolvedImessageAccount, options: Se
   // recipient, which is a transcript marker, not something a person should receive.
   const parts: OutboundPart[] = media ? [{ text: chunks[0] ?? '', file: media.path }, ...chunks.slice(1).map((chunk) => ({ text: chunk }))] : chunks.map((chunk) => ({ text: chunk }));
   return {
+    accountId: account.accountId,
     target,
     where: formatTarget(target),
     service,
@@ -173,11 +206,13 @@ export async function sendParts(rpc: ImsgRpc, plan: OutboundPlan, options: { fro
     try {
       result = await rpc.call('send', { ...address, text: part.text, service: plan.service, region: plan.region, ...(part.file ? { file: part.file } : {}) }, plan.timeoutMs ? { timeoutMs: plan.timeoutMs } : undefined);
     } catch (error) {
+      if (index === 0) rethrowUnknownTarget(error, plan);
       const reason = error instanceof Error ? error.message : String(error);
       const progress = index > 0 ? ` after ${index} of ${parts.length} messages` : '';
       throw new ImessageSendError(`iMessage send to ${plan.where} failed${progress}: ${reason}`, index, parts.length, messageIds, { cause: error });
     }
-    messageIds.push(extractMessageId(result));
+    const id = extractMessageId(result);
+    if (isReturnedMessageId(id)) messageIds.push(id);
     options.onSent?.();
   }
   return messageIds;
@@ -197,5 +232,30 @@ export async function sendImessage(rpc: ImsgRpc, account: ResolvedImessageAccoun
 
 /** The result of a plan whose every part went out. */
 export function planResult(plan: OutboundPlan, messageIds: string[]): SendImessageResult {
-  return { chunks: plan.parts.length, messageIds, target: plan.target, service: plan.service, region: plan.region, ...(plan.media ? { media: plan.media } : {}) };
+  return {
+    chunks: plan.parts.length,
+    messageIds,
+    target: plan.target,
+    service: plan.service,
+    sentVia: sentVia(plan.target, plan.service),
+    region: plan.region,
+    ...(plan.media ? { media: plan.media } : {}),
+  };
+}
+
+/**
+ * imsg refusing the target itself (a chat_id that is not in chat.db) is the request's fault, not
+ * the account's: a TargetError naming the chat and the account, instead of a send failure whose
+ * fix would be to probe the account.
+ */
+function rethrowUnknownTarget(error: unknown, plan: OutboundPlan): void {
+  if (!(error instanceof ImsgRpcError) || error.code !== -32602) return;
+  const detail = typeof error.data === 'string' ? error.data : error.message;
+  const unknownChat = /unknown chat_id (\d+)/i.exec(detail);
+  if (unknownChat) {
+    throw new TargetError(
+      `no chat with id ${unknownChat[1]} on account ${plan.accountId}`,
+      'Chat ids differ per account: list this account\'s chats with `imsg chats --limit 20`, or send to a phone number or e-mail address instead.',
+    );
+  }
 }

@@ -255,7 +255,8 @@ export class InboundPipeline {
     const accountId = this.account.accountId;
     let outcome: Awaited<ReturnType<PairingStore['upsertRequest']>>;
     try {
-      outcome = await this.opts.pairing.upsertRequest(senderId, { sender: senderId, ...(message.chat_id > 0 ? { chatId: String(message.chat_id) } : {}) });
+      // The request remembers this account and chat: the code goes out from here, so must the approval notice.
+      outcome = await this.opts.pairing.upsertRequest(senderId, { sender: senderId, accountId, ...(message.chat_id > 0 ? { chatId: String(message.chat_id) } : {}) });
     } catch (error) {
       const reason = describe(error);
       this.log.error(`iMessage ${accountId}: pairing request for ${senderId} failed: ${reason}`);

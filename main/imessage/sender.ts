@@ -35,7 +35,7 @@ import { SerialQueue } from '../util/serial-queue';
 import { findOutgoingRow, historyFiltersBeforeLimit } from './chat-history';
 import { ImessageSendError, planOutbound, planResult, sendParts, type OutboundPart, type OutboundPlan, type SendImessageResult } from './outbound';
 import { ImsgRpcError } from './rpc-client';
-import { chatKeyOfMessage, chatKeyOfTarget } from './targets';
+import { chatKeyOfMessage, chatKeyOfTarget, type ImessageTarget } from './targets';
 import type { ImsgRpc } from './types';
 
 /** How long a send waits for imsg to come back before it counts as failed. */
@@ -65,8 +65,8 @@ export interface SendJournal {
 }
 
 export interface OutgoingMessage {
-  /** A target in the grammar of targets.ts: `chat_id:42`, `imessage:+1555…`, a handle. */
-  target: string;
+  /** A target in the grammar of targets.ts (`chat_id:42`, `imessage:+1555…`, a handle), or one already parsed and checked (parseUserTarget). */
+  target: string | ImessageTarget;
   text?: string;
   /** Local path, `file://` URL or http(s) URL of one attachment. */
   media?: string;

@@ -1,6 +1,6 @@
 import { normalizeHandle } from '../../contract/handles';
 import { describe, expect, it } from 'vitest';
-import { formatTarget, looksLikeTargetId, normalizeTarget, parseTarget, targetSendParams, type ImessageTarget } from './targets';
+import { formatTarget, looksLikeTargetId, normalizeTarget, parseTarget, parseUserTarget, TargetError, targetSendParams, type ImessageTarget } from './targets';
 
 describe('parseTarget', () => {
   // Spec imessage-channel.md §4 examples, plus aliases and casing.
@@ -113,5 +113,49 @@ describe('normalizeTarget keeps addressing the same target', () => {
     expect(once).toBe(expected);
     expect(parseTarget(once).kind).toBe('handle');
     expect(normalizeTarget(once)).toBe(once);
+  });
+});
+
+describe('parseUserTarget (a target a person typed)', () => {
+  it.each([
+    ['imessage:+15555550123', { kind: 'handle', to: '+15555550123', service: 'imessage' }],
+    ['+1 (555) 555-0123', { kind: 'handle', to: '+15555550123' }],
+    ['(555) 555-0123', { kind: 'handle', to: '+15555550123' }],
+    ['sms:+44 7700 900123', { kind: 'handle', to: '+447700900123', service: 'sms' }],
+    ['imessage:User@Example.COM', { kind: 'handle', to: 'user@example.com', service: 'imessage' }],
+    ['chat_id:42', { kind: 'chat_id', chatId: 42 }],
+    ['sms:chat_guid:SMS;-;+15555550123', { kind: 'chat_guid', chatGuid: 'SMS;-;+15555550123' }],
+    ['chat_identifier:chat123456789', { kind: 'chat_identifier', chatIdentifier: 'chat123456789' }],
+  ])('%s', (input, parsed) => {
+    expect(parseUserTarget(input)).toEqual(parsed);
+  });
+
+  it('reads numbers without a country code in the account region', () => {
+    expect(parseUserTarget('07700 900123', { region: 'GB' })).toEqual({ kind: 'handle', to: '+447700900123' });
+    expect(() => parseUserTarget('07700 900123', { region: 'US' })).toThrow(TargetError);
+  });
+
+  it.each([
+    ['imessage:+1555', /too short/],
+    ['imessage:555-0123', /too short for a US number/],
+    ['+1555555012345678', /too long/],
+    ['imessage:abc@', /not a complete e-mail address/],
+    ['a@b', /not a complete e-mail address/],
+    ['whatsapp:+15555550123', /"whatsapp:" is not a target prefix/],
+    ['imessage:tel:+15555550123', /"tel:" is not a target prefix/],
+    ['imessage:hello', /neither a phone number nor an e-mail address/],
+    ['John Appleseed', /neither a phone number nor an e-mail address/],
+    ['chat_guid:hello', /not a Messages chat guid/],
+    ['chat_identifier:a b', /not a chat identifier/],
+    ['chat_id:abc', /^Invalid chat_id: abc$/],
+    ['', /the target is empty/],
+    ['+1555\u001b[2J5550123', /control characters/],
+  ])('refuses %j', (input, message) => {
+    expect(() => parseUserTarget(input)).toThrow(message);
+    try {
+      parseUserTarget(input);
+    } catch (error) {
+      expect((error as TargetError).fix).toMatch(/e\.g\.|Write|Copy|Give/);
+    }
   });
 });

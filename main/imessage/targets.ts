@@ -1,6 +1,20 @@
 // Outbound target grammar (spec imessage-channel.md §4): where a message goes and, for handles,
 // over which service. Parsing is strict and fails with a message that says what to write instead,
 // because targets come from users (CLI, config, agent tools) and a wrong chat is worse than an error.
+//
+// Targets a person typed (`clawdbot message`, the control API's `message.send`) go through
+// parseUserTarget, which also checks what follows the prefix before anything is sent: a phone
+// number must be a complete one (libphonenumber-js, with the account's `region` for numbers
+// written without a country code; sent as E.164), an e-mail address must have a name, `@` and a
+// domain, a chat guid must look like one, and only known prefixes are accepted. Replies use
+// parseTarget alone: they go to the chat (or the handle) imsg gave us.
+//
+// libphonenumber-js with its `min` metadata, deliberately: only the possible lengths per country
+// are used (isPossible), not the number-type ranges of `max` — fictional numbers such as
+// +15555550123 (the tutorial's) must pass, and carriers' ranges change faster than releases. It is
+// used here only, in the gateway and CLI; the renderer never imports this module.
+import { isSupportedCountry, parsePhoneNumberFromString, validatePhoneNumberLength, type CountryCode } from 'libphonenumber-js/min';
+import { displaySafe } from '../../contract/display-text';
 import { canonicalHandle, normalizeHandle } from '../../contract/handles';
 import type { ImsgMessage, ImsgSendAddress } from '../../contract/imsg';
 import type { ImessageService } from '../config/types';
@@ -78,6 +92,129 @@ export function parseTarget(raw: string): ImessageTarget {
     return parseChatTarget(rest) ?? { kind: 'handle', to: rest, service };
   }
   return parseChatTarget(value) ?? { kind: 'handle', to: value };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Targets a person typed
+// ---------------------------------------------------------------------------------------------
+
+/** Every target form, for error messages. */
+export const TARGET_EXAMPLES = 'imessage:+15555550123, sms:+15555550123, imessage:user@example.com, chat_id:42, chat_guid:iMessage;+;chat123456789 or chat_identifier:chat123456789';
+
+/** A target that does not follow the grammar: what is wrong (`message`) and an example of what is right (`fix`). */
+export class TargetError extends Error {
+  override name = 'TargetError';
+  constructor(
+    message: string,
+    readonly fix: string,
+  ) {
+    super(message);
+  }
+}
+
+const KNOWN_PREFIXES = [...SERVICE_PREFIXES.map(([prefix]) => prefix), ...CHAT_ID_PREFIXES, ...CHAT_GUID_PREFIXES, ...CHAT_IDENTIFIER_PREFIXES];
+const ANY_PREFIX = /^([a-z][a-z0-9_+.-]*):/i;
+const PHONE_CHARACTERS = /^[+\d\s().\-/]+$/;
+const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)*\.[^\s@.]{2,}$/;
+const CHAT_GUID = /^(?:iMessage|SMS|RCS|any);[-+];\S+$/i;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** The region phone numbers without a country code are read in, as libphonenumber knows it. */
+function countryOf(region: string): CountryCode | undefined {
+  const code = region.trim().toUpperCase();
+  return isSupportedCountry(code) ? code : undefined;
+}
+
+const LENGTH_PROBLEMS: Record<string, string> = {
+  TOO_SHORT: 'too short',
+  TOO_LONG: 'too long',
+  INVALID_LENGTH: 'not a possible length',
+  INVALID_COUNTRY: 'without a country code libphonenumber knows',
+  NOT_A_NUMBER: 'not a number',
+};
+
+/** A phone number as E.164, or a TargetError saying why it is not one. */
+function checkPhone(text: string, region: string): string {
+  const country = countryOf(region);
+  const shown = displaySafe(text);
+  const fix = `Write the whole number with its country code, e.g. imessage:+15555550123${country && country !== 'US' ? ' (numbers without one are read as ' + country + ' numbers: channels.imessage.region)' : ''}.`;
+  const problem = validatePhoneNumberLength(text, country);
+  const phone = parsePhoneNumberFromString(text, country);
+  if (problem !== undefined || !phone || !phone.isPossible()) {
+    const why = LENGTH_PROBLEMS[problem ?? ''] ?? 'not a possible phone number';
+    const local = !text.trim().startsWith('+') && country ? ` for a ${country} number` : '';
+    throw new TargetError(`${shown} is not a complete phone number (${why}${local})`, fix);
+  }
+  return phone.number;
+}
+
+/** An e-mail address (lower-cased), or a TargetError. */
+function checkEmail(text: string): string {
+  if (!EMAIL.test(text)) {
+    throw new TargetError(`${displaySafe(text)} is not a complete e-mail address (a name, @ and a domain)`, 'Write it like imessage:user@example.com.');
+  }
+  return text.toLowerCase();
+}
+
+/** A handle a person typed: a phone number (→ E.164) or an e-mail address. Contact names are refused. */
+function checkHandle(text: string, region: string): string {
+  if (CONTROL.test(text)) throw new TargetError(`${displaySafe(text)} contains control characters`, `Write a phone number or an e-mail address, e.g. imessage:+15555550123.`);
+  if (text.includes('@')) return checkEmail(text);
+  if (PHONE_CHARACTERS.test(text) && /\d/.test(text)) return checkPhone(text, region);
+  throw new TargetError(
+    `${displaySafe(text)} is neither a phone number nor an e-mail address (contact names are not looked up)`,
+    'Write a phone number with its country code or an e-mail address, e.g. imessage:+15555550123 or imessage:user@example.com.',
+  );
+}
+
+/** Refuses a `word:` prefix that is not one of ours (`whatsapp:`, `tel:`, `telegram:`…). */
+function checkPrefix(value: string): void {
+  const prefix = ANY_PREFIX.exec(value)?.[1];
+  if (prefix === undefined) return;
+  const written = `${prefix.toLowerCase()}:`;
+  if (KNOWN_PREFIXES.includes(written)) {
+    const service = SERVICE_PREFIXES.find(([known]) => known === written);
+    if (service) checkPrefix(value.slice(written.length).trim());
+    return;
+  }
+  throw new TargetError(`"${displaySafe(prefix)}:" is not a target prefix Clawdbot knows (it sends iMessage and SMS only)`, `Write one of ${TARGET_EXAMPLES}.`);
+}
+
+/**
+ * Parses and checks a target a person typed, before anything is sent. Throws TargetError (what is
+ * wrong, and an example of what is right). Phone numbers come back as E.164 read with `region`
+ * (the account's `region`, default US), e-mail addresses lower-cased.
+ */
+export function parseUserTarget(raw: string, options: { region?: string } = {}): ImessageTarget {
+  const value = String(raw ?? '').trim();
+  if (!value) throw new TargetError('the target is empty', `Give one of ${TARGET_EXAMPLES}.`);
+  checkPrefix(value);
+  let target: ImessageTarget;
+  try {
+    target = parseTarget(value);
+  } catch (error) {
+    throw new TargetError((error as Error).message, `Write one of ${TARGET_EXAMPLES}.`);
+  }
+  switch (target.kind) {
+    case 'handle':
+      return { ...target, to: checkHandle(target.to, options.region ?? 'US') };
+    case 'chat_guid':
+      if (!CHAT_GUID.test(target.chatGuid)) {
+        throw new TargetError(
+          `${displaySafe(target.chatGuid)} is not a Messages chat guid (service;-;identifier for a 1:1 chat, service;+;identifier for a group)`,
+          'Copy it from `imsg chats --json`, e.g. chat_guid:iMessage;+;chat123456789.',
+        );
+      }
+      return target;
+    case 'chat_identifier':
+      if (/\s/.test(target.chatIdentifier) || CONTROL.test(target.chatIdentifier)) {
+        throw new TargetError(`${displaySafe(target.chatIdentifier)} is not a chat identifier (no spaces)`, 'Copy it from `imsg chats --json`, e.g. chat_identifier:chat123456789.');
+      }
+      return target;
+    case 'chat_id':
+      return target;
+  }
 }
 
 /** The canonical string of a parsed target, e.g. `chat_id:42` or `sms:+15552223333`. */

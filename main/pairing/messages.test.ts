@@ -71,19 +71,40 @@ describe('CLI texts', () => {
     expect(formatPairingList([])).toBe('No pending imessage pairing requests.');
   });
 
-  it('list: heading and a table sorted by request time', () => {
-    const text = formatPairingList([
-      request('b@example.com', 'BBBB2345', '2026-01-28T10:05:00.000Z'),
-      request('+15550001111', 'ABCD2345', '2026-01-28T10:00:00.000Z', { sender: '+15550001111', chatId: '7' }),
+  it('list: heading, a table sorted by request time (sender, code, account, age, time left), how to approve', () => {
+    const now = Date.parse('2026-01-28T10:07:30.000Z');
+    const text = formatPairingList(
+      [
+        request('b@example.com', 'BBBB2345', '2026-01-28T10:05:00.000Z'),
+        { ...request('+15550001111', 'ABCD2345', '2026-01-28T10:00:00.000Z', { sender: '+15550001111', accountId: 'main', chatId: '7' }), accountId: 'main', chatId: 7 },
+      ],
+      { now },
+    );
+    expect(text.split('\n')).toEqual([
+      'Pairing requests (2)',
+      'Sender        | Code     | Account | Requested | Expires in',
+      '--------------+----------+---------+-----------+-----------',
+      '+15550001111  | ABCD2345 | main    | 7m ago    | 52m',
+      'b@example.com | BBBB2345 | -       | 2m ago    | 57m',
+      'Approve with: clawdbot pairing approve imessage <CODE>',
     ]);
-    const lines = text.split('\n');
-    expect(lines[0]).toBe('Pairing requests (2)');
-    expect(lines[1]).toMatch(/^Code\s+\| imessageSenderId \| Meta\s+\| Requested$/);
-    expect(lines[2]).toMatch(/^-+-\+-+-\+-+-\+-+$/);
-    expect(lines[3]).toMatch(/^ABCD2345 \| \+15550001111\s+\| \{"sender":"\+15550001111","chatId":"7"\} \| 2026-01-28T10:00:00.000Z$/);
-    expect(lines[4]).toMatch(/^BBBB2345 \| b@example.com\s+\| \{\}\s+\| 2026-01-28T10:05:00.000Z$/);
-    // Columns line up.
-    expect(lines[3]?.indexOf('| 2026')).toBe(lines[4]?.indexOf('| 2026'));
+  });
+
+  it('list: escapes what a sender put in their handle, and says when every slot is taken', () => {
+    const now = Date.parse('2026-01-28T10:10:00.000Z');
+    const requests = [
+      request('+1555\u001b[2J\u202e1', 'ABCD2345', '2026-01-28T10:00:00.000Z'),
+      request('x'.repeat(200), 'BBBB2345', '2026-01-28T10:01:00.000Z'),
+      request('c@example.com', 'CCCC2345', '2026-01-28T10:02:00.000Z'),
+    ];
+    const text = formatPairingList(requests, { now, maxPending: 3 });
+    expect(text).not.toMatch(/[\u001b\u202e]/);
+    expect(text).toContain('+1555\\x1b[2J\\u202e1');
+    expect(text).toContain(`${'x'.repeat(63)}…`);
+    expect(text.split('\n').at(-1)).toBe(
+      'All 3 pairing slots are taken: new senders get no code until a request is approved, denied or expires (the first frees up in 50m). To clear them all: clawdbot pairing deny imessage --all',
+    );
+    expect(formatPairingList(requests.slice(0, 2), { now, maxPending: 3 })).not.toContain('slots');
   });
 
   it('list --json', () => {

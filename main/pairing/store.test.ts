@@ -223,6 +223,61 @@ describe('approve / deny / revoke', () => {
   });
 });
 
+describe('where a request came from, and what became of its code', () => {
+  it('keeps the account and chat of the first message; a repeat from another account does not move it', async () => {
+    const store = makeStore({ lastSeenRefreshMs: 0 });
+    const first = await store.upsertRequest('+15550001111', { sender: '+15550001111', accountId: 'main', chatId: '7' });
+    expect(first.request).toMatchObject({ accountId: 'main', chatId: 7, meta: { sender: '+15550001111', accountId: 'main', chatId: '7' } });
+    clock += 1000;
+    const again = await store.upsertRequest('+15550001111', { sender: '+15550001111', accountId: 'bot', chatId: '99' });
+    expect(again.request).toMatchObject({ accountId: 'main', chatId: 7 });
+    expect((await store.list())[0]).toMatchObject({ accountId: 'main', chatId: 7 });
+  });
+
+  it('remembers approved and denied codes for the TTL, so a second approval can say so', async () => {
+    const store = makeStore();
+    const a = (await store.upsertRequest('+15550001111')).request!;
+    const b = (await store.upsertRequest('+15550002222')).request!;
+    await store.approve(a.code);
+    await store.deny(b.code);
+    clock += 10 * 60_000;
+    expect(await store.approve(a.code)).toBeNull();
+    expect(await store.resolution(a.code.toLowerCase())).toEqual({ request: expect.objectContaining({ id: '+15550001111', code: a.code }), outcome: 'approved', resolvedAt: new Date(T0).toISOString() });
+    expect(await store.resolution(b.code)).toMatchObject({ outcome: 'denied', request: { id: '+15550002222' } });
+    expect(await store.resolution('ZZZZ2345')).toBeUndefined();
+    clock += HOUR;
+    expect(await store.resolution(a.code)).toBeUndefined();
+  });
+
+  it('denyAll drops every pending request with a "denied" event each and frees the slots', async () => {
+    const store = makeStore();
+    for (const id of ['+15550000001', '+15550000002', '+15550000003']) await store.upsertRequest(id);
+    expect((await store.upsertRequest('+15550000004')).capped).toBe(true);
+    events = [];
+    const denied = await store.denyAll();
+    expect(denied.map((request) => request.id)).toEqual(['+15550000001', '+15550000002', '+15550000003']);
+    expect(events.map((event) => [event.kind, event.senderId])).toEqual(denied.map((request) => ['denied', request.id]));
+    expect(await store.list()).toEqual([]);
+    expect(await store.readAllowFrom()).toEqual([]);
+    expect((await store.upsertRequest('+15550000004')).created).toBe(true);
+    expect(await store.denyAll()).toHaveLength(1);
+    expect(await store.denyAll()).toEqual([]);
+  });
+
+  it('a createdAt in the future beyond a few minutes counts as expired (it would hold a slot forever)', async () => {
+    const store = makeStore();
+    await fs.mkdir(credentials(), { recursive: true });
+    const at = (ms: number) => new Date(ms).toISOString();
+    const requests = [
+      { id: '+15550000001', code: 'AAAA2345', createdAt: at(T0 + 365 * 24 * HOUR), lastSeenAt: at(T0) },
+      { id: '+15550000002', code: 'BBBB2345', createdAt: at(T0 + 60_000), lastSeenAt: at(T0) }, // a clock a minute apart
+    ];
+    await fs.writeFile(pairingFile(), JSON.stringify({ version: 1, requests }));
+    expect((await store.list()).map((request) => request.id)).toEqual(['+15550000002']);
+    expect(events).toEqual([expect.objectContaining({ kind: 'expired', senderId: '+15550000001' })]);
+  });
+});
+
 describe('allow store reads', () => {
   it('allowFromSnapshot returns the same array while the file is unchanged and sees other writers at once', async () => {
     const store = makeStore();

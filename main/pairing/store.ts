@@ -3,6 +3,7 @@
 //
 //   imessage-pairing.json    {"version":1,"requests":[{"id","code","createdAt","lastSeenAt","meta"}]}
 //   imessage-allowFrom.json  {"version":1,"allowFrom":["+15550001111"]}
+//   imessage-resolved.json   {"version":1,"resolved":[{…the request, "outcome","resolvedAt"}]} (ours)
 //
 // The gateway, the app and the CLI may all change them, so every read-modify-write holds the
 // file's cross-process lock (file-lock.ts; approve takes the pairing lock, then the allowFrom lock,
@@ -16,7 +17,18 @@
 //
 // Lifetime rules (spec §3.2): a request lives 1 hour from createdAt; at most 3 are pending; a
 // repeat message from a pending sender only refreshes lastSeenAt (at most once a minute, to keep
-// a chatty unknown sender from causing a locked write per message).
+// a chatty unknown sender from causing a locked write per message). A createdAt more than a few
+// minutes in the future (a hand-edited file, a clock set back) counts as expired: otherwise the
+// request would hold a slot forever.
+//
+// A request remembers where it came from: `meta.accountId` and `meta.chatId` (the account and
+// chat the pairing code was sent in, set when it is created and never overwritten), so the
+// approval notice goes out from the same Apple ID into the same chat.
+//
+// Resolved codes (approved or denied) are remembered for the TTL in a file of their own (at most
+// RESOLVED_KEPT), so approving a code twice is answered "already approved", not "no such code".
+// It is written only when the owner approves or denies, and read only when a code is not pending:
+// the per-message path (the pending file) stays as small as the original's.
 import { EventEmitter } from 'node:events';
 import { promises as fs, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -32,8 +44,13 @@ export const PAIRING_CHANNEL = 'imessage';
 export const PAIRING_TTL_MS = 60 * 60 * 1000;
 export const MAX_PENDING_REQUESTS = 3;
 export const LAST_SEEN_REFRESH_MS = 60 * 1000;
+/** How far in the future a createdAt may lie (clock adjustments) before the request counts as expired. */
+export const FUTURE_CREATED_AT_TOLERANCE_MS = 5 * 60 * 1000;
+/** Resolved codes remembered for "already approved" answers. */
+export const RESOLVED_KEPT = 50;
 export const PAIRING_FILE_NAME = `${PAIRING_CHANNEL}-pairing.json`;
 export const ALLOW_FROM_FILE_NAME = `${PAIRING_CHANNEL}-allowFrom.json`;
+export const RESOLVED_FILE_NAME = `${PAIRING_CHANNEL}-resolved.json`;
 
 const FILE_MODE = 0o600;
 const DIR_MODE = 0o700;
@@ -74,6 +91,17 @@ export interface PairingStoreOptions {
   logger?: Logger;
 }
 
+/** What a request remembers about its origin (stored as strings in `meta`). */
+export interface PairingRequestMeta {
+  /** The sender as received. */
+  sender?: string;
+  /** The iMessage account the request came in on (and its code went out from). */
+  accountId?: string;
+  /** The chat the code was sent in, as a decimal string. */
+  chatId?: string;
+  [key: string]: string | undefined;
+}
+
 export type UpsertResult =
   /** A new request: send the pairing reply. */
   | { created: true; capped: false; request: PairingRequest }
@@ -90,23 +118,40 @@ interface StoredRequest {
   meta?: Record<string, string>;
 }
 
+/** A code that was approved or denied, and when. */
+export interface ResolvedPairing {
+  request: PairingRequest;
+  outcome: 'approved' | 'denied';
+  resolvedAt: string;
+}
+
+interface StoredResolution extends StoredRequest {
+  outcome: 'approved' | 'denied';
+  resolvedAt: string;
+}
+
 const metaSchema = z.record(z.string(), z.unknown()).transform((meta) => {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(meta)) if (value != null) out[key] = String(value);
   return out;
 });
 
+const storedRequestShape = {
+  id: z.string(),
+  code: z.string(),
+  createdAt: z.string(),
+  lastSeenAt: z.string(),
+  meta: metaSchema.optional(),
+};
+
 const pairingFileSchema = z.object({
   version: z.literal(1),
-  requests: z.array(
-    z.object({
-      id: z.string(),
-      code: z.string(),
-      createdAt: z.string(),
-      lastSeenAt: z.string(),
-      meta: metaSchema.optional(),
-    }),
-  ),
+  requests: z.array(z.object(storedRequestShape)),
+});
+
+const resolvedFileSchema = z.object({
+  version: z.literal(1),
+  resolved: z.array(z.object({ ...storedRequestShape, outcome: z.enum(['approved', 'denied']), resolvedAt: z.string() })),
 });
 
 const allowFromFileSchema = z.object({
@@ -115,10 +160,12 @@ const allowFromFileSchema = z.object({
 });
 
 type PairingFile = z.infer<typeof pairingFileSchema>;
+type ResolvedFile = z.infer<typeof resolvedFileSchema>;
 type AllowFromFile = z.infer<typeof allowFromFileSchema>;
 
 const EMPTY_PAIRING: PairingFile = { version: 1, requests: [] };
 const EMPTY_ALLOW_FROM: AllowFromFile = { version: 1, allowFrom: [] };
+const EMPTY_RESOLVED: ResolvedFile = { version: 1, resolved: [] };
 const NO_SENDERS: readonly string[] = Object.freeze([]);
 
 /** Parses a store file; throws PairingStoreError ('corrupt' or 'unsupported-version'). Blank = empty. */
@@ -161,6 +208,7 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
   readonly credentialsDir: string;
   readonly pairingPath: string;
   readonly allowFromPath: string;
+  readonly resolvedPath: string;
   readonly ttlMs: number;
   readonly maxPending: number;
 
@@ -182,6 +230,7 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
     this.credentialsDir = dir;
     this.pairingPath = join(dir, PAIRING_FILE_NAME);
     this.allowFromPath = join(dir, ALLOW_FROM_FILE_NAME);
+    this.resolvedPath = join(dir, RESOLVED_FILE_NAME);
     this.now = options.now ?? Date.now;
     this.ttlMs = options.ttlMs ?? PAIRING_TTL_MS;
     this.maxPending = options.maxPending ?? MAX_PENDING_REQUESTS;
@@ -199,7 +248,7 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
    * Records that an unknown sender asked for access. `senderId` is normalized (E.164 / lower-case
    * email). Returns whether a new request (and code) was created, or that the cap was reached.
    */
-  async upsertRequest(senderId: string, meta: Record<string, string> = {}): Promise<UpsertResult> {
+  async upsertRequest(senderId: string, meta: PairingRequestMeta = {}): Promise<UpsertResult> {
     const id = this.validSenderId(senderId);
 
     // Fast path, no lock: a sender with a live request whose lastSeenAt is recent gets the same
@@ -215,14 +264,15 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
       const live = requests.find((request) => request.id === id);
       if (live) {
         live.lastSeenAt = nowIso;
-        if (Object.keys(meta).length > 0) live.meta = { ...live.meta, ...meta };
+        // Where the request came from stays as it was: its code went out there.
+        if (Object.keys(meta).length > 0) live.meta = { ...definedStrings(meta), ...live.meta };
         return { write: true, value: { created: false, capped: false, request: this.toPublic(live) } as UpsertResult };
       }
       if (requests.length >= this.maxPending) {
         return { write: false, value: { created: false, capped: true, request: null, pending: requests.length } as UpsertResult };
       }
       const code = this.newCode(new Set(requests.map((request) => request.code)));
-      const request: StoredRequest = { id, code, createdAt: nowIso, lastSeenAt: nowIso, meta: { ...meta } };
+      const request: StoredRequest = { id, code, createdAt: nowIso, lastSeenAt: nowIso, meta: definedStrings(meta) };
       requests.push(request);
       events.push(this.event('requested', id, code));
       return { write: true, value: { created: true, capped: false, request: this.toPublic(request) } as UpsertResult };
@@ -268,6 +318,8 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
         senders.push(request.id);
         return { write: true, value: undefined };
       });
+      // Still under the pending lock: whoever looks for this code next finds it resolved.
+      await this.remember([request], 'approved');
       events.push(this.event('approved', request.id, request.code));
       return { write: true, value: this.toPublic(request) };
     });
@@ -280,13 +332,41 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
   async deny(code: string): Promise<PairingRequest | null> {
     const wanted = normalizePairingCode(code);
     if (wanted === '') return null;
-    return this.mutatePending((requests, events) => {
+    return this.mutatePending(async (requests, events) => {
       const index = requests.findIndex((request) => request.code === wanted);
       if (index < 0) return { write: false, value: null };
       const [request] = requests.splice(index, 1) as [StoredRequest];
+      await this.remember([request], 'denied');
       events.push(this.event('denied', request.id, request.code));
       return { write: true, value: this.toPublic(request) };
     });
+  }
+
+  /**
+   * Denies every pending request at once (the owner clearing slots that strangers hold). Returns
+   * the requests dropped, oldest first; none of the senders is told.
+   */
+  async denyAll(): Promise<PairingRequest[]> {
+    return this.mutatePending(async (requests, events) => {
+      const all = requests.splice(0, requests.length).sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
+      if (all.length > 0) await this.remember(all, 'denied');
+      for (const request of all) events.push(this.event('denied', request.id, request.code));
+      return { write: all.length > 0, value: all.map((request) => this.toPublic(request)) };
+    });
+  }
+
+  /**
+   * What became of a code that is no longer pending: approved or denied within the last TTL, or
+   * undefined (never issued, expired, or resolved too long ago). Read without the lock.
+   */
+  async resolution(code: string): Promise<ResolvedPairing | undefined> {
+    const wanted = normalizePairingCode(code);
+    if (wanted === '') return undefined;
+    const file = parseStoreFile(this.resolvedPath, await readFileIfExists(this.resolvedPath), resolvedFileSchema, EMPTY_RESOLVED);
+    const found = file.resolved.filter((entry) => this.isRecent(entry.resolvedAt)).findLast((entry) => entry.code === wanted);
+    if (!found) return undefined;
+    const { outcome, resolvedAt, ...request } = found;
+    return { request: this.toPublic(request), outcome, resolvedAt };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -378,7 +458,33 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
 
   private isExpired(request: StoredRequest): boolean {
     const created = Date.parse(request.createdAt);
-    return Number.isNaN(created) || this.now() - created >= this.ttlMs;
+    const age = this.now() - created;
+    return Number.isNaN(created) || age >= this.ttlMs || age < -FUTURE_CREATED_AT_TOLERANCE_MS;
+  }
+
+  /** A resolution time within the last TTL (and not in the future beyond the tolerance). */
+  private isRecent(iso: string): boolean {
+    const age = this.now() - Date.parse(iso);
+    return age < this.ttlMs && age >= -FUTURE_CREATED_AT_TOLERANCE_MS;
+  }
+
+  /**
+   * Remembers resolved requests (newest last, recent only, bounded), under its own lock, taken
+   * inside the pending lock (the order is always pending → allowFrom → resolved). Best effort: a
+   * failure here is logged, never thrown — the approval or denial itself must not fail for it.
+   */
+  private async remember(requests: readonly StoredRequest[], outcome: StoredResolution['outcome']): Promise<void> {
+    const resolvedAt = new Date(this.now()).toISOString();
+    try {
+      await this.locked(this.resolvedPath, async () => {
+        const file = await this.readLocked(this.resolvedPath, resolvedFileSchema, EMPTY_RESOLVED);
+        const kept = [...file.resolved.filter((entry) => this.isRecent(entry.resolvedAt)), ...requests.map((request) => ({ ...request, outcome, resolvedAt }))].slice(-RESOLVED_KEPT);
+        const next: ResolvedFile = { version: 1, resolved: kept };
+        writeFileAtomicSync(this.resolvedPath, serialize(next), { mode: FILE_MODE, dirMode: DIR_MODE, durable: false });
+      });
+    } catch (error) {
+      this.logger.warn('pairing: could not remember the resolved code', { path: this.resolvedPath, error: (error as Error).message });
+    }
   }
 
   private needsPruning(requests: readonly StoredRequest[]): boolean {
@@ -394,6 +500,10 @@ export class PairingStore extends EventEmitter<{ pairing: [PairingEvent] }> {
       expiresAt: new Date(Date.parse(request.createdAt) + this.ttlMs).toISOString(),
     };
     if (request.meta && Object.keys(request.meta).length > 0) out.meta = { ...request.meta };
+    const accountId = request.meta?.accountId;
+    if (accountId) out.accountId = accountId;
+    const chatId = Number(request.meta?.chatId);
+    if (Number.isSafeInteger(chatId) && chatId > 0) out.chatId = chatId;
     return out;
   }
 
@@ -542,6 +652,13 @@ function writeProblem(path: string, error: unknown): PairingStoreError | undefin
           : undefined;
   if (fix === undefined) return undefined;
   return new PairingStoreError('io', `Cannot write ${path}: ${(error as Error).message}. ${fix}`, { path, cause: error });
+}
+
+/** The entries of `meta` that have a value. */
+function definedStrings(meta: PairingRequestMeta): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(meta)) if (value !== undefined) out[key] = value;
+  return out;
 }
 
 /** Trimmed, without blanks, "*" or duplicates: the store may never open access to everyone. */

@@ -1,6 +1,12 @@
 // One small logger for the whole gateway. Records go to a bounded in-memory ring (served by
 // `logs.tail` and pushed as `log` events) and to a sink: readable lines on stderr by default,
 // JSON lines with `--json`. Hand-written because it is tiny and the ring is ours.
+//
+// Log lines quote senders, chat names and imsg's errors, which a stranger can fill with terminal
+// escapes or bidi overrides: the readable line escapes them (displaySafeText), so a log in a
+// terminal cannot be rewritten by a message; the JSON sink writes them as \u escapes. Records
+// keep the raw text (`logs.tail` and `log` events carry it; the web UI escapes what it shows).
+import { displaySafe, displaySafeText, jsonDisplaySafe } from '../../contract/display-text';
 import type { LogLevel, LogRecord } from '../../contract/gateway-api';
 
 const LEVEL_ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -27,12 +33,13 @@ export interface LogHub {
 
 export function formatLogLine(record: LogRecord): string {
   const time = record.ts.slice(11, 23);
-  const data = record.data && Object.keys(record.data).length > 0 ? ` ${JSON.stringify(record.data)}` : '';
-  return `${time} ${record.level.padEnd(5)} [${record.scope}] ${record.msg}${data}`;
+  // JSON.stringify escapes C0 controls but not C1 or bidi characters.
+  const data = record.data && Object.keys(record.data).length > 0 ? ` ${displaySafe(JSON.stringify(record.data))}` : '';
+  return `${time} ${record.level.padEnd(5)} [${displaySafe(record.scope)}] ${displaySafeText(record.msg)}${data}`;
 }
 
 export const stderrTextSink: LogSink = (record) => process.stderr.write(`${formatLogLine(record)}\n`);
-export const stdoutJsonSink: LogSink = (record) => process.stdout.write(`${JSON.stringify(record)}\n`);
+export const stdoutJsonSink: LogSink = (record) => process.stdout.write(`${jsonDisplaySafe(JSON.stringify(record))}\n`);
 
 export function createLogHub(options: { level?: LogLevel; ringSize?: number; sinks?: LogSink[] } = {}): LogHub {
   const ringSize = options.ringSize ?? 1000;

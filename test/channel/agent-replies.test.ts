@@ -1,5 +1,6 @@
 // Replies end to end: simulator inbound row → channel → fake model (Anthropic wire format) →
 // `send` through imsg → an outgoing row in chat.db.
+import Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -121,6 +122,26 @@ describe('agent replies', () => {
     expect(request.lastUserImages).toBe(1);
     expect(request.lastUserText).toMatch(/\] look\n\[attachment: .*\/dot\.png \(image\/png\)\]\n\[attachment IMG_0001\.HEIC skipped: the file is not on the Mac/);
     expect(request.lastUserText).not.toContain('\ufffc');
+  });
+
+  it('includeAttachments: an image row pointing outside Messages\' attachments folder is never read nor shown to the model', async () => {
+    const h = await start({ imessage: { dmPolicy: 'open', allowFrom: ['*'], includeAttachments: true } });
+    const secret = join(h.dir, 'secret.png'); // beside chat.db, not in Library/Messages/Attachments
+    writeFileSync(secret, Buffer.from(ONE_PIXEL_PNG, 'base64'));
+    const png = join(h.dir, 'dot.png');
+    writeFileSync(png, Buffer.from(ONE_PIXEL_PNG, 'base64'));
+    // The row names the secret from the moment it is written (in the same transaction as the message).
+    const db = new Database(h.dbPath);
+    db.exec(`CREATE TRIGGER hostile AFTER INSERT ON attachment BEGIN UPDATE attachment SET filename = '${secret}' WHERE ROWID = NEW.ROWID; END;`);
+    h.inject({ from: ALICE, text: 'look', attachments: [{ path: png }] });
+    db.exec('DROP TRIGGER hostile');
+    db.close();
+    await h.waitFor('reply', () => h.sent().length === 1);
+    const request = h.model.requests[0]!;
+    expect(request.lastUserImages).toBe(0);
+    expect(request.lastUserText).toMatch(/\[attachment dot\.png skipped: the file is outside the Messages attachments folder, so it was not read\]/);
+    expect(h.logs()).toMatch(/refused: .*secret\.png is outside the Messages attachments folder/);
+    expect(h.channel.health()[0]!.warnings.join('\n')).toMatch(/refused/);
   });
 
   it('NO_REPLY from the model sends nothing', async () => {

@@ -61,7 +61,7 @@ describe('channels status with a running gateway', () => {
     const lines = result.stdout.split('\n');
     expect(lines[0]).toBe(`Gateway reachable: ${gateway.instance.url} (pid ${gateway.instance.pid}, version 0.1.0).`);
     expect(lines).toContain(`Config: ${ws.configPath}`);
-    expect(lines).toContain('Model: none configured (messages are logged, not answered)');
+    expect(lines).toContain('Model: none configured: incoming messages are logged, not answered');
     expect(lines).toContain('- iMessage default (Home Mac): enabled, configured, rpc listening');
     expect(result.stdout).toMatch(/ {4}restarts 0 · last inbound never · last outbound never · imsg 0\.9\.0 · pid \d+\n/);
     expect(result.code).toBe(0);

@@ -15,7 +15,7 @@ describe('message without a gateway (direct imsg)', () => {
     const sent = ws.sent();
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ to: '+15555550123', text: 'Hello from Clawdbot!', service: 'iMessage' });
-    expect(result.stdout).toBe(`✅ Sent via iMessage. Message ID: ${sent[0]!.guid}\n`);
+    expect(result.stdout).toBe(`✅ Sent via iMessage to imessage:+15555550123. Message ID: ${sent[0]!.guid}\n`);
     expect(result.code).toBe(0);
   });
 
@@ -31,7 +31,8 @@ describe('message without a gateway (direct imsg)', () => {
       channel: 'imessage',
       dryRun: false,
       handledBy: 'direct',
-      payload: { via: 'direct', to: `chat_id:${chatId}`, accountId: 'default', chunks: 1, messageId: sent[0]!.guid, messageIds: [sent[0]!.guid] },
+      // A chat addressed by id goes out over the chat's own service: not named.
+      payload: { via: 'direct', to: `chat_id:${chatId}`, accountId: 'default', sentVia: null, chunks: 1, messageId: sent[0]!.guid, messageIds: [sent[0]!.guid] },
     });
   });
 
@@ -78,7 +79,7 @@ describe('message with a running gateway', () => {
     const client = await gateway.client();
     const short = await runCli(['message', '--to', 'imessage:+15555550123', 'Hello', 'from', 'Clawdbot!'], ws.env);
     expect(short.code).toBe(0);
-    expect(short.stdout).toMatch(/^✅ Sent via iMessage\. Message ID: [0-9A-F-]{36}\n$/);
+    expect(short.stdout).toMatch(/^✅ Sent via iMessage to imessage:\+15555550123\. Message ID: [0-9A-F-]{36}\n$/);
 
     const long = await runCli(['message', 'send', '--channel', 'imessage', '--target', '+15555550123', '-m', 'Second', '--json'], ws.env);
     const json = JSON.parse(long.stdout);
@@ -95,7 +96,7 @@ describe('message with a running gateway', () => {
   it('--dry-run checks and sends nothing', async () => {
     const before = ws.sim.maxRowid();
     const result = await runCli(['message', '--to', 'SMS:+1 (555) 222-3333', 'test', '--dry-run'], ws.env);
-    expect(result.stdout).toBe('Dry run: would send via iMessage to sms:+15552223333: test\n');
+    expect(result.stdout).toBe('Dry run: would send to sms:+15552223333: test\n');
     expect(ws.sent(before)).toEqual([]);
   });
 });

@@ -107,6 +107,7 @@ describe('channels status lines', () => {
 
   it('the live view: header, model, pending requests, then the accounts', () => {
     const status: GatewayStatus = {
+      now: new Date(NOW).toISOString(),
       version: '0.1.0',
       pid: 100,
       startedAt: ago(60_000),
@@ -120,11 +121,12 @@ describe('channels status lines', () => {
       modelError: null,
       accounts: [account()],
       pendingPairing: 2,
+      maxPendingPairing: 3,
     };
     expect(renderLive(status, 'http://127.0.0.1:18789', undefined, NOW)).toEqual([
       'Gateway reachable: http://127.0.0.1:18789 (pid 100, version 0.1.0).',
       'Config: /Users/me/.clawdbot/clawdbot.json',
-      'Model: none configured (messages are logged, not answered)',
+      'Model: none configured: incoming messages are logged, not answered',
       'Pending pairing requests: 2 (see `clawdbot pairing list imessage`)',
       '',
       '- iMessage default: enabled, configured, rpc listening',

@@ -24,23 +24,23 @@ describe('pairing without a gateway (the files are changed directly)', () => {
     const result = await runCli(['pairing', 'list', 'imessage'], ws.env);
     const a = first.request!;
     const b = second.request!;
-    expect(result.stdout).toBe(
-      [
-        'Pairing requests (2)',
-        'Code     | imessageSenderId    | Meta                                   | Requested',
-        '---------+---------------------+----------------------------------------+-------------------------',
-        `${a.code} | +15550001111        | {"sender":"+15550001111","chatId":"7"} | ${a.createdAt}`,
-        `${b.code} | someone@example.com | {"sender":"someone@example.com"}       | ${b.createdAt}`,
-        '',
-      ].join('\n'),
-    );
+    // The sender, the code, the account (unknown for requests stored without one), age and time left.
+    const lines = result.stdout.split('\n');
+    expect(lines.slice(0, 3)).toEqual([
+      'Pairing requests (2)',
+      'Sender              | Code     | Account | Requested | Expires in',
+      '--------------------+----------+---------+-----------+-----------',
+    ]);
+    expect(lines[3]).toMatch(new RegExp(`^\\+15550001111        \\| ${a.code} \\| -       \\| \\ds ago    \\| 59m$`));
+    expect(lines[4]).toMatch(new RegExp(`^someone@example\\.com \\| ${b.code} \\| -       \\| \\ds ago    \\| 59m$`));
+    expect(lines.slice(5)).toEqual(['Approve with: clawdbot pairing approve imessage <CODE>', '']);
     expect(result.code).toBe(0);
 
     const json = JSON.parse((await runCli(['pairing', 'list', '--channel', 'imessage', '--json'], ws.env)).stdout);
     expect(json).toEqual({ channel: 'imessage', requests: [expect.objectContaining({ id: '+15550001111', code: a.code, expiresAt: expect.any(String) }), expect.objectContaining({ id: 'someone@example.com' })] });
   });
 
-  it('approve moves the sender to the allow store; an unknown code is exit 1', async () => {
+  it('approve moves the sender to the allow store; approving again says so; an unknown code is exit 1', async () => {
     const { request } = await store.upsertRequest('+15550001111');
     const approved = await runCli(['pairing', 'approve', 'imessage', request!.code.toLowerCase()], ws.env);
     expect(approved.stdout).toBe('Approved imessage sender +15550001111.\n');
@@ -49,8 +49,12 @@ describe('pairing without a gateway (the files are changed directly)', () => {
     expect(await store.list()).toEqual([]);
 
     const again = await runCli(['pairing', 'approve', '--channel', 'imessage', request!.code], ws.env);
-    expect(again.stderr).toContain(`Error: No pending pairing request found for code: ${request!.code}`);
-    expect(again.code).toBe(1);
+    expect(again.stdout).toBe(`Code ${request!.code} was already approved: imessage sender +15550001111 can chat. Nothing changed.\n`);
+    expect(again.code).toBe(0);
+
+    const unknown = await runCli(['pairing', 'approve', 'imessage', 'ABCD2345'], ws.env);
+    expect(unknown.stderr).toContain('Error: No pending pairing request found for code: ABCD2345');
+    expect(unknown.code).toBe(1);
   });
 
   it('deny drops the request; revoke removes an approved sender', async () => {
@@ -118,14 +122,17 @@ describe('pairing with a running gateway (through its control API)', () => {
       const requests = JSON.parse(result.stdout).requests as { id: string; code: string; meta: Record<string, string> }[];
       return requests.length > 0 ? requests : undefined;
     });
-    expect(listed).toEqual([expect.objectContaining({ id: '+15555550123', meta: { sender: '+15555550123', chatId: String(chatId) } })]);
+    // The request remembers the account and chat it came in on.
+    expect(listed).toEqual([
+      expect.objectContaining({ id: '+15555550123', accountId: 'default', chatId, meta: { sender: '+15555550123', accountId: 'default', chatId: String(chatId) } }),
+    ]);
     const code = listed[0]!.code;
     // Exactly one pairing reply went to the chat.
     await waitFor('the pairing reply', () => ws.sent().length === 1);
     expect(ws.sent()[0]!.text).toContain(`Pairing code: ${code}`);
 
     const approved = await runCli(['pairing', 'approve', 'imessage', code, '--notify'], ws.env);
-    expect(approved.stdout).toBe('Approved imessage sender +15555550123.\nTold +15555550123 they can start chatting.\n');
+    expect(approved.stdout).toBe('Approved imessage sender +15555550123.\nTold +15555550123 they can start chatting (from iMessage account default).\n');
     expect(approved.code).toBe(0);
     await waitFor('the approved event', () => events.some((event) => event.kind === 'approved' && event.senderId === '+15555550123'));
     const notice = ws.sent().find((row) => row.text === APPROVED_NOTICE);

@@ -104,6 +104,28 @@ describe('status lines', () => {
     expect(menuText(accountEntries(account({ simulated: true }), NOW))).toBe('default (simulated): listening · no messages yet');
   });
 
+  it('a sender handle cannot rewrite the menu: escapes and bidi overrides are shown, not obeyed', () => {
+    const hostile = { ...pairingRequest(0, 10 * 60_000), id: '+1555\u001b[2J\u202e0100\nApproved' };
+    const entries = buildMenuModel(appState({ pending: [hostile] }), NOW);
+    const request = entries.find((e) => e.kind === 'submenu');
+    expect(request?.label).toBe('+1555\\x1b[2J\\u202e0100\\nApproved · ABCD2345 · 50 min left');
+    expect(menuText([{ kind: 'text', label: clip('failed: \u001b[31mred\u009b') }])).toBe('failed: \\x1b[31mred\\x9b');
+  });
+
+  it('says when strangers hold every pairing slot', () => {
+    const pending = [0, 1, 2].map((i) => pairingRequest(i, 10 * 60_000));
+    const entries = buildMenuModel(appState({ pending }), NOW);
+    expect(entries).toContainEqual({ kind: 'text', label: 'Pending pairing requests (3, all slots taken: new senders get no code)' });
+    expect(buildMenuModel(appState({ pending: pending.slice(0, 2) }), NOW)).toContainEqual({ kind: 'text', label: 'Pending pairing requests (2)' });
+  });
+
+  it('with several accounts, each request names the account it came in on', () => {
+    const status = appState().status!;
+    const twoAccounts = { ...status, accounts: [...status.accounts, { ...status.accounts[0]!, accountId: 'main' }] };
+    const entries = buildMenuModel(appState({ status: twoAccounts, pending: [{ ...pairingRequest(0, 10 * 60_000), accountId: 'main' }] }), NOW);
+    expect(entries.find((e) => e.kind === 'submenu')?.label).toBe('+15555550100 · ABCD2345 · to main · 50 min left');
+  });
+
   it('each pending request names sender, code and time left, with Approve and Deny', () => {
     const entries = buildMenuModel(appState({ pending: [pairingRequest(0, 10 * 60_000)] }), NOW);
     const request = entries.find((e) => e.kind === 'submenu');

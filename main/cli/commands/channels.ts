@@ -15,6 +15,7 @@ import { configuredAccounts } from './accounts';
 import { connectToGateway, GATEWAY_START_HINT } from '../gateway-connection';
 import {
   allAccountsHealthy,
+  gatewayNow,
   CliError,
   EXIT_FAILURE,
   EXIT_OK,
@@ -130,8 +131,8 @@ export async function channelsStatus(opts: ChannelsStatusOptions): Promise<numbe
   return EXIT_FAILURE;
 }
 
-/** The live view: header, then each account with its probe and setup checks (when asked). */
-export function renderLive(status: GatewayStatus, url: string, probes?: readonly ProbeEntry[], now: number = Date.now(), setup?: SetupSnapshot): string[] {
+/** The live view: header, then each account with its probe and setup checks (when asked). Ages use the gateway's clock (status.now). */
+export function renderLive(status: GatewayStatus, url: string, probes?: readonly ProbeEntry[], now: number = gatewayNow(status), setup?: SetupSnapshot): string[] {
   const lines = [...formatGatewayHeader(status, url), ''];
   for (const account of status.accounts) {
     const probe = probes?.find((entry) => entry.accountId === account.accountId)?.probe;

@@ -6,10 +6,13 @@ import { loadConfig } from '../../config/load';
 import { resolveConfigPath, resolveStateDir } from '../../config/paths';
 import { getConfigValue, setConfigValue, unsetConfigValue, type WriteResult } from '../../config/write';
 import { readInstanceFile } from '../../gateway/instance-file';
+import { displaySafeText } from '../../../contract/display-text';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../output';
 
 export interface ConfigOptions {
   json?: boolean;
+  /** `config set`: write a key the schema does not know (it is then ignored, with a warning). */
+  force?: boolean;
 }
 
 function configFailure(error: unknown, usage: boolean): never {
@@ -44,7 +47,7 @@ export async function configSet(key: string, value: string, opts: ConfigOptions)
   const path = resolveConfigPath();
   let result: WriteResult & { value: unknown };
   try {
-    result = await setConfigValue(path, key, value);
+    result = await setConfigValue(path, key, value, { force: opts.force === true });
   } catch (error) {
     configFailure(error, true);
   }
@@ -73,7 +76,7 @@ async function reportWrite(result: WriteResult, opts: ConfigOptions, summary: st
   if (result.backupPath) lines.push(`The previous file was kept as ${result.backupPath} (it could not be edited in place).`);
   for (const warning of result.warnings) lines.push(`Warning: ${warning}`);
   if (gateway && result.format !== 'unchanged') lines.push(`The running gateway (pid ${gateway.pid}) applies it automatically.`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+  process.stdout.write(`${displaySafeText(lines.join('\n'))}\n`);
   return EXIT_OK;
 }
 
@@ -85,9 +88,16 @@ export async function configValidate(opts: ConfigOptions): Promise<number> {
     if (opts.json) {
       process.stdout.write(`${JSON.stringify({ path, exists: loaded.exists, valid: true, issues: [], warnings: loaded.warnings }, null, 2)}\n`);
     } else {
-      const lines = [loaded.exists ? `Config OK: ${path}` : `No config file at ${path}; the defaults apply.`];
+      // "OK" only when there is nothing to look at: a warning is a setting that does not apply.
+      const count = loaded.warnings.length;
+      const heading = !loaded.exists
+        ? `No config file at ${path}; the defaults apply.`
+        : count === 0
+          ? `Config OK: ${path}`
+          : `Config valid, with ${count} ${count === 1 ? 'warning' : 'warnings'} (these settings do not apply as written): ${path}`;
+      const lines = [heading];
       for (const warning of loaded.warnings) lines.push(`Warning: ${warning}`);
-      process.stdout.write(`${lines.join('\n')}\n`);
+      process.stdout.write(`${displaySafeText(lines.join('\n'))}\n`);
     }
     return EXIT_OK;
   } catch (error) {

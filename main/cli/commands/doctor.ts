@@ -7,9 +7,10 @@
 // With a running gateway, accounts are probed by the gateway (on a Mac, Full Disk Access belongs to
 // the process that runs imsg, so the gateway's answer is the one that matters); otherwise directly.
 import { promises as fs } from 'node:fs';
-import type { ProbeResult } from '../../../contract/gateway-api';
+import type { GatewayStatus, ProbeResult } from '../../../contract/gateway-api';
+import { describeModelStatus } from '../../../contract/model-status';
 import type { AccountSetup, SetupSnapshot } from '../../../contract/setup';
-import { resolveModel } from '../../agent/model-config';
+import { modelView, resolveModel } from '../../agent/model-config';
 import { ConfigError } from '../../config/errors';
 import { loadConfig, type LoadedConfig } from '../../config/load';
 import { resolveConfigPath, resolveStateDir } from '../../config/paths';
@@ -65,8 +66,11 @@ export async function doctor(opts: { json?: boolean }): Promise<number> {
   // 2. Gateway.
   const lookup = await connectToGateway({ env, stateDir, configPath });
   let setup: SetupSnapshot | undefined;
+  /** The running gateway's status: its model view is the one in force (demo's stand-in included). */
+  let live: GatewayStatus | undefined;
   try {
     if (lookup.kind === 'running') {
+      live = await lookup.client.request('status', {});
       checks.push({ id: 'gateway', verdict: 'ok', label: 'Gateway', detail: `running at ${lookup.instance.url} (pid ${lookup.instance.pid}, version ${lookup.hello.server.version}); the token is accepted` });
     } else if (lookup.kind === 'not-running') {
       checks.push({ id: 'gateway', verdict: 'info', label: 'Gateway', detail: 'not running', fix: GATEWAY_START_HINT });
@@ -78,9 +82,11 @@ export async function doctor(opts: { json?: boolean }): Promise<number> {
     if (!loaded) {
       checks.push({ id: 'accounts', verdict: 'info', label: 'iMessage accounts', detail: 'not checked (the config must be fixed first)' });
     } else if (lookup.kind === 'running') {
-      // The gateway probes every account and runs the setup checks (and tests the model).
+      // The gateway probes every account and runs the setup checks (and tests the model); the
+      // status read after it carries each account's fresh probe.
       setup = await lookup.client.request('setup.check', {}, { timeoutMs: 60_000 });
       const status = await lookup.client.request('status', {});
+      live = status;
       const probes = status.accounts.flatMap((account) => (account.lastProbe && account.enabled && account.configured ? [{ accountId: account.accountId, probe: account.lastProbe }] : []));
       for (const account of status.accounts) {
         const label = `iMessage ${account.accountId}`;
@@ -90,8 +96,8 @@ export async function doctor(opts: { json?: boolean }): Promise<number> {
         } else if (!account.configured) {
           checks.push(notConfigured(account.accountId));
         } else {
-          const live = account.state === 'listening';
-          const good = live && (probe?.ok ?? true);
+          const listening = account.state === 'listening';
+          const good = listening && (probe?.ok ?? true);
           checks.push({
             id: `account:${account.accountId}`,
             verdict: good ? 'ok' : 'fail',
@@ -136,22 +142,19 @@ export async function doctor(opts: { json?: boolean }): Promise<number> {
   checks.push(await modeCheck('state-dir', 'State dir', stateDir, 0o700, 'created when the gateway first starts'));
   checks.push(await modeCheck('token-file', 'Token file', tokenFilePath(stateDir), 0o600, 'created when the gateway first starts'));
 
-  // 5. Model.
-  if (loaded) {
-    const model = resolveModel(loaded.config, env);
+  // 5. Model: the running gateway's view, else the config's; worded as everywhere else. A running
+  // gateway has also tested it (setup.check): a rejected key or an unreachable endpoint fails here.
+  const view = live ?? (loaded ? modelView(resolveModel(loaded.config, env)) : undefined);
+  if (view) {
+    const model = describeModelStatus(view);
     const tested = setup?.model;
-    if (model.configured && tested && (tested.state === 'denied' || tested.state === 'missing')) {
+    if (model.state === 'ready' && tested && (tested.state === 'denied' || tested.state === 'missing')) {
       checks.push({ id: 'model', verdict: 'fail', label: 'Model', detail: tested.detail, ...(tested.fix ? { fix: tested.fix.text } : {}) });
-    } else if (model.configured) checks.push({ id: 'model', verdict: 'ok', label: 'Model', detail: `${model.ref} (${model.baseUrl})${tested?.state === 'ok' ? `; ${tested.detail.replace(`${model.ref} `, '')}` : ''}` });
-    else if (model.kind === 'unset') {
-      checks.push({
-        id: 'model',
-        verdict: 'info',
-        label: 'Model',
-        detail: 'none configured: messages are logged but not answered',
-        fix: 'Set agents.defaults.model, e.g. `clawdbot config set agents.defaults.model anthropic/claude-opus-4-5`, and export ANTHROPIC_API_KEY.',
-      });
-    } else checks.push({ id: 'model', verdict: 'fail', label: 'Model', detail: model.reason });
+    } else {
+      const verdict: Verdict = model.state === 'ready' ? 'ok' : model.state === 'error' ? 'fail' : 'info';
+      const detail = model.state === 'ready' && tested?.state === 'ok' ? `${model.summary}; test: ${tested.detail}` : model.summary;
+      checks.push({ id: 'model', verdict, label: 'Model', detail, ...(model.fix ? { fix: model.fix } : {}) });
+    }
   }
 
   const failed = checks.filter((check) => check.verdict === 'fail').length;

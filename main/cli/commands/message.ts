@@ -3,10 +3,17 @@
 // original's form). With a running gateway the message goes through it (its live imsg, its health
 // records the send); without one, through a short-lived `imsg rpc` of the account (as the
 // original's CLI always does).
+//
+// The target is checked against its grammar before anything is sent (targets.ts parseUserTarget:
+// phone numbers with the account's region, e-mail addresses, chat forms, known prefixes only); the
+// result names what the message went out as, and a message id only when imsg returned one.
 import { isAbsolute, resolve } from 'node:path';
 import { ControlClientError } from '../../../contract/control-client';
+import { displaySafe } from '../../../contract/display-text';
+import type { SendMessageResult } from '../../../contract/gateway-api';
+import { loadConfig } from '../../config/load';
 import { resolveStateDir } from '../../config/paths';
-import { formatTarget, parseTarget } from '../../imessage/targets';
+import { formatTarget, parseUserTarget, TargetError } from '../../imessage/targets';
 import { connectToGateway, refuseBehindGateway } from '../gateway-connection';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../output';
 import { loadConfigOrExplain, pickAccount, sendDirect } from './accounts';
@@ -37,12 +44,22 @@ interface Delivery extends MessageOptions {
   text: string;
 }
 
+/** The region phone numbers without a country code are read in: the account's, else US. Best effort: the gateway checks again with its own. */
+async function regionFor(accountId: string | undefined): Promise<string> {
+  try {
+    return pickAccount(await loadConfig(), accountId).region;
+  } catch {
+    return 'US';
+  }
+}
+
 async function deliver(request: Delivery): Promise<number> {
   let where: string;
   try {
-    where = formatTarget(parseTarget(request.target));
+    where = formatTarget(parseUserTarget(request.target, { region: await regionFor(request.account) }));
   } catch (error) {
-    throw new CliError(`Invalid target "${request.target}": ${(error as Error).message}.`, EXIT_USAGE, 'Write it as imessage:+15555550123, sms:+1555…, user@example.com, chat_id:42, chat_guid:… or chat_identifier:….');
+    if (!(error instanceof TargetError)) throw error;
+    throw new CliError(`Invalid target "${displaySafe(request.target)}": ${error.message}.`, EXIT_USAGE, error.fix);
   }
   const text = request.text.trim() === '' ? undefined : request.text;
   if (text === undefined && !request.media) throw new CliError(`Nothing to send: give the message text (or --media).\n${SHORT_USAGE}`, EXIT_USAGE);
@@ -51,7 +68,7 @@ async function deliver(request: Delivery): Promise<number> {
 
   if (request.dryRun) {
     const payload = { via: 'dry-run', to: where, ...(request.account ? { accountId: request.account } : {}), ...(text !== undefined ? { text } : {}), ...(media ? { media } : {}) };
-    print(request, { action: 'send', channel: 'imessage', dryRun: true, handledBy: 'none', payload }, `Dry run: would send via iMessage to ${where}${media ? ` with ${media}` : ''}: ${text ?? ''}`);
+    print(request, { action: 'send', channel: 'imessage', dryRun: true, handledBy: 'none', payload }, `Dry run: would send to ${where}${media ? ` with ${media}` : ''}: ${text ?? ''}`);
     return EXIT_OK;
   }
 
@@ -64,7 +81,7 @@ async function deliver(request: Delivery): Promise<number> {
         ...(media ? { media } : {}),
         ...(request.account ? { accountId: request.account } : {}),
       });
-      report(request, 'gateway', where, result.accountId, result.messageIds);
+      report(request, 'gateway', where, result);
       return EXIT_OK;
     } catch (error) {
       if (error instanceof ControlClientError) throw new CliError(error.message, error.code === 'bad_request' ? EXIT_USAGE : EXIT_FAILURE, error.fix);
@@ -80,22 +97,33 @@ async function deliver(request: Delivery): Promise<number> {
   const account = pickAccount(loaded, request.account);
   let result;
   try {
-    result = await sendDirect(account, resolveStateDir(), { target: request.target, ...(text !== undefined ? { text } : {}), ...(media ? { media } : {}) });
+    // The checked target (phone numbers as E.164 with this account's region).
+    const checked = formatTarget(parseUserTarget(request.target, { region: account.region }));
+    result = await sendDirect(account, resolveStateDir(), { target: checked, ...(text !== undefined ? { text } : {}), ...(media ? { media } : {}) });
   } catch (error) {
     if (error instanceof CliError) throw error;
+    if (error instanceof TargetError) throw new CliError(error.message, EXIT_USAGE, error.fix);
     throw new CliError((error as Error).message, EXIT_FAILURE);
   }
-  report(request, 'direct', where, account.accountId, result.messageIds);
+  report(request, 'direct', where, { accountId: account.accountId, chunks: result.chunks, messageIds: result.messageIds, sentVia: result.sentVia });
   return EXIT_OK;
 }
 
-function report(request: Delivery, via: 'gateway' | 'direct', to: string, accountId: string, messageIds: string[]): void {
-  const payload = { via, to, accountId, chunks: messageIds.length, messageId: messageIds[0] ?? 'unknown', messageIds };
-  const text =
-    messageIds.length > 1
-      ? `✅ Sent via iMessage (${messageIds.length} messages). Message IDs: ${messageIds.join(', ')}`
-      : `✅ Sent via iMessage. Message ID: ${messageIds[0] ?? 'unknown'}`;
-  print(request, { action: 'send', channel: 'imessage', dryRun: false, handledBy: via, payload }, text);
+/**
+ * `✅ Sent via SMS to sms:+15555550123. Message ID: 8DF9…` — the service it went out as (a chat
+ * addressed by id keeps its own), and the ids imsg returned (none with an older imsg).
+ */
+export function formatSent(to: string, result: Pick<SendMessageResult, 'chunks' | 'messageIds' | 'sentVia'>): string {
+  const how = result.sentVia ? `via ${result.sentVia} to ${to}` : `to ${to} (over the chat's own service, iMessage or SMS)`;
+  const count = result.chunks > 1 ? ` as ${result.chunks} messages` : '';
+  const ids = result.messageIds.length === 0 ? '' : result.messageIds.length === 1 ? ` Message ID: ${result.messageIds[0]}` : ` Message IDs: ${result.messageIds.join(', ')}`;
+  return `✅ Sent ${how}${count}.${ids}`;
+}
+
+function report(request: Delivery, via: 'gateway' | 'direct', to: string, result: SendMessageResult): void {
+  const { accountId, chunks, messageIds, sentVia } = result;
+  const payload = { via, to, accountId, sentVia, chunks, ...(messageIds[0] ? { messageId: messageIds[0] } : {}), messageIds };
+  print(request, { action: 'send', channel: 'imessage', dryRun: false, handledBy: via, payload }, formatSent(to, result));
 }
 
 function print(request: Delivery, json: unknown, text: string): void {

@@ -9,39 +9,45 @@ import { ControlClientError } from '../../../contract/control-client';
 import type { PairingRequest } from '../../../contract/gateway-api';
 import { resolveCredentialsDir } from '../../config/paths';
 import { normalizeHandle } from '../../../contract/handles';
-import { isValidPairingCode, normalizePairingCode } from '../../../contract/pairing-code';
 import {
   APPROVED_NOTICE,
   cliInvocationFromEnv,
+  formatAlreadyApproved,
   formatApproved,
   formatDenied,
+  formatDeniedAll,
+  formatMalformedCode,
+  formatNotified,
   formatNotifyFailed,
   formatPairingList,
   formatPairingListJson,
   formatRevoked,
   formatTooManyArguments,
-  formatUnknownCode,
+  formatUnresolvedCode,
   formatUnsupportedChannel,
   formatUsage,
+  pairingReplyTarget,
   type PairingAction,
 } from '../../pairing/messages';
 import { PairingStore, PairingStoreError } from '../../pairing/store';
 import { connectToGateway, refuseBehindGateway, type GatewayLookup } from '../gateway-connection';
-import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../output';
+import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, gatewayNow } from '../output';
 import { loadConfigOrExplain, pickAccount, sendDirect } from './accounts';
 
 export interface PairingOptions {
   channel?: string;
   notify?: boolean;
   json?: boolean;
+  /** `deny --all`: every pending request. */
+  all?: boolean;
 }
 
 const CHANNEL_ALIASES = new Set(['imessage', 'imsg']);
 
 /** Checks `<channel> <arg>` / `--channel <channel> <arg>`; returns the action's argument. */
-export function parsePairingArgs(action: PairingAction, args: readonly string[], channelOption: string | undefined): string | undefined {
+export function parsePairingArgs(action: PairingAction, args: readonly string[], channelOption: string | undefined, all = false): string | undefined {
   const cli = cliInvocationFromEnv(process.env);
-  const wantsArgument = action !== 'list';
+  const wantsArgument = action !== 'list' && !all;
   let channel = channelOption;
   let rest = [...args];
   if (channel !== undefined) {
@@ -59,10 +65,12 @@ export function parsePairingArgs(action: PairingAction, args: readonly string[],
 }
 
 export async function runPairing(action: PairingAction, args: string[], opts: PairingOptions): Promise<number> {
-  const argument = parsePairingArgs(action, args, opts.channel);
-  if ((action === 'approve' || action === 'deny') && !isValidPairingCode(normalizePairingCode(argument!))) {
-    // Not even shaped like a code: nothing can match it. Same answer as an unknown code.
-    throw new CliError(formatUnknownCode(argument!), EXIT_FAILURE, 'A pairing code is 8 characters like ABCD2345; list pending codes with `clawdbot pairing list imessage`.');
+  if (opts.all && action !== 'deny') throw new CliError(`--all works with \`pairing deny\` only.`, EXIT_USAGE);
+  const argument = parsePairingArgs(action, args, opts.channel, opts.all);
+  if ((action === 'approve' || action === 'deny') && !opts.all) {
+    // Not even shaped like a code: nothing can match it. Say which characters are wrong.
+    const malformed = formatMalformedCode(argument!);
+    if (malformed) throw new CliError(malformed, EXIT_USAGE, 'Copy the code from the pairing reply, or list pending codes with `clawdbot pairing list imessage`.');
   }
 
   const lookup = await connectToGateway();
@@ -82,13 +90,18 @@ async function viaGateway(action: PairingAction, argument: string | undefined, o
   const { client } = lookup;
   try {
     switch (action) {
-      case 'list':
-        return printList((await client.request('pairing.list', {})).requests, opts);
+      case 'list': {
+        const [{ requests }, status] = await Promise.all([client.request('pairing.list', {}), client.request('status', {})]);
+        // Ages and time left on the gateway's clock, which stamped the requests.
+        return printList(requests, opts, status.maxPendingPairing, gatewayNow(status));
+      }
       case 'approve': {
         const result = await client.request('pairing.approve', { code: argument!, ...(opts.notify ? { notify: true } : {}) });
+        if (result.alreadyApproved) return printAlreadyApproved(result.approved, opts);
         return printApproved(result.approved, opts, opts.notify ? { notified: result.notified, ...(result.notifyError ? { error: result.notifyError } : {}) } : undefined);
       }
       case 'deny':
+        if (opts.all) return printDeniedAll((await client.request('pairing.denyAll', {})).denied, opts);
         return printDenied((await client.request('pairing.deny', { code: argument! })).denied, opts);
       case 'revoke':
         return printRevoked(argument!, (await client.request('pairing.revoke', { sender: argument! })).revoked, opts);
@@ -107,15 +120,20 @@ async function viaFiles(action: PairingAction, argument: string | undefined, opt
   try {
     switch (action) {
       case 'list':
-        return printList(await store.list(), opts);
+        return printList(await store.list(), opts, store.maxPending);
       case 'approve': {
         const approved = await store.approve(argument!);
-        if (!approved) throw new CliError(formatUnknownCode(argument!), EXIT_FAILURE, 'List pending requests with `clawdbot pairing list imessage` (codes expire after 1 hour).');
+        if (!approved) {
+          const earlier = await store.resolution(argument!);
+          if (earlier?.outcome === 'approved') return printAlreadyApproved(earlier.request, opts);
+          throw new CliError(formatUnresolvedCode(argument!, earlier), EXIT_FAILURE, 'List pending requests with `clawdbot pairing list imessage` (codes expire after 1 hour).');
+        }
         return printApproved(approved, opts, opts.notify ? await notifyDirect(approved, stateDir) : undefined);
       }
       case 'deny': {
+        if (opts.all) return printDeniedAll(await store.denyAll(), opts);
         const denied = await store.deny(argument!);
-        if (!denied) throw new CliError(formatUnknownCode(argument!), EXIT_FAILURE, 'List pending requests with `clawdbot pairing list imessage`.');
+        if (!denied) throw new CliError(formatUnresolvedCode(argument!, await store.resolution(argument!)), EXIT_FAILURE, 'List pending requests with `clawdbot pairing list imessage`.');
         return printDenied(denied, opts);
       }
       case 'revoke':
@@ -129,12 +147,15 @@ async function viaFiles(action: PairingAction, argument: string | undefined, opt
   }
 }
 
-/** `--notify` without a gateway: a direct send through a short-lived `imsg rpc`. */
+/**
+ * `--notify` without a gateway: a direct send through a short-lived `imsg rpc` of the account the
+ * request came in on, into the chat its code was sent in.
+ */
 async function notifyDirect(request: PairingRequest, stateDir: string): Promise<{ notified: boolean; error?: string }> {
   try {
     const loaded = await loadConfigOrExplain();
-    const account = pickAccount(loaded, request.meta?.accountId);
-    await sendDirect(account, stateDir, { target: request.id, text: APPROVED_NOTICE });
+    const account = pickAccount(loaded, request.accountId);
+    await sendDirect(account, stateDir, { target: pairingReplyTarget({ chatId: request.chatId ?? null, sender: request.id }), text: APPROVED_NOTICE });
     return { notified: true };
   } catch (error) {
     const err = error as Error & { fix?: string };
@@ -142,8 +163,18 @@ async function notifyDirect(request: PairingRequest, stateDir: string): Promise<
   }
 }
 
-function printList(requests: PairingRequest[], opts: PairingOptions): number {
-  process.stdout.write(`${opts.json ? formatPairingListJson(requests) : formatPairingList(requests)}\n`);
+function printList(requests: PairingRequest[], opts: PairingOptions, maxPending: number, now: number = Date.now()): number {
+  process.stdout.write(`${opts.json ? formatPairingListJson(requests) : formatPairingList(requests, { maxPending, now, ...cliInvocationFromEnv(process.env) })}\n`);
+  return EXIT_OK;
+}
+
+function printAlreadyApproved(approved: PairingRequest, opts: PairingOptions): number {
+  process.stdout.write(opts.json ? `${JSON.stringify({ channel: 'imessage', approved, alreadyApproved: true }, null, 2)}\n` : `${formatAlreadyApproved(approved)}\n`);
+  return EXIT_OK;
+}
+
+function printDeniedAll(denied: PairingRequest[], opts: PairingOptions): number {
+  process.stdout.write(opts.json ? `${JSON.stringify({ channel: 'imessage', denied }, null, 2)}\n` : `${formatDeniedAll(denied)}\n`);
   return EXIT_OK;
 }
 
@@ -152,7 +183,7 @@ function printApproved(approved: PairingRequest, opts: PairingOptions, notify?: 
     process.stdout.write(`${JSON.stringify({ channel: 'imessage', approved, ...(notify ? { notified: notify.notified, ...(notify.error ? { notifyError: notify.error } : {}) } : {}) }, null, 2)}\n`);
   } else {
     process.stdout.write(`${formatApproved(approved)}\n`);
-    if (notify?.notified) process.stdout.write(`Told ${approved.id} they can start chatting.\n`);
+    if (notify?.notified) process.stdout.write(`${formatNotified(approved)}\n`);
   }
   if (notify && !notify.notified) {
     process.stderr.write(`${formatNotifyFailed(new Error(notify.error ?? 'unknown error'))}\n`);

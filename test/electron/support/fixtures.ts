@@ -48,6 +48,7 @@ export function probe(database: { ok: boolean; detail: string }): ProbeResult {
 
 export function status(accounts: AccountHealth[], overrides: Partial<GatewayStatus> = {}): GatewayStatus {
   return {
+    now: iso(0),
     version: '0.1.0',
     pid: 4000,
     startedAt: iso(-3_600_000),
@@ -61,6 +62,7 @@ export function status(accounts: AccountHealth[], overrides: Partial<GatewayStat
     modelError: null,
     accounts,
     pendingPairing: 0,
+    maxPendingPairing: 3,
     ...overrides,
   };
 }
