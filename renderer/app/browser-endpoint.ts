@@ -1,10 +1,10 @@
-// Where the web UI finds the gateway and its token.
+// Where the window finds the gateway and its token in a browser (the app asks the bridge).
 //
 // The token arrives once in the URL fragment (`http://127.0.0.1:18789/#token=…`: fragments are
 // never sent to servers or put in Referer headers), is moved to sessionStorage (this tab only,
 // gone when it closes) and removed from the address bar, so it does not end up in bookmarks,
 // screenshots or the history.
-import { CONTROL_WS_PATH, DEFAULT_GATEWAY_PORT } from '../contract/constants';
+import { CONTROL_WS_PATH, DEFAULT_GATEWAY_PORT } from '../../contract/constants';
 
 const TOKEN_KEY = 'clawdbot.gatewayToken';
 
@@ -39,4 +39,13 @@ export function gatewaySocketUrl(location: Location): string {
   }
   const port = Number(new URLSearchParams(location.hash.slice(1)).get('port')) || DEFAULT_GATEWAY_PORT;
   return `ws://127.0.0.1:${port}${CONTROL_WS_PATH}`;
+}
+
+/** In the app the bridge gives the token: one left in the window's address (older mains) is dropped unread. */
+export function dropTokenFromAddress(location: Location, history: History): void {
+  const params = new URLSearchParams(location.hash.slice(1));
+  if (!params.has('token')) return;
+  params.delete('token');
+  const rest = params.toString();
+  history.replaceState(history.state, '', `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`);
 }
