@@ -1,6 +1,7 @@
 // One setup check as a row: ✓ / ✗ / … with what was found and, when it is not fine, the fix.
 import type { CheckState, SetupCheck } from '../../contract/setup';
 import { FixView } from './FixView';
+import { RichText } from './RichText';
 import { RelativeTime } from './time';
 
 export const CHECK_STATE_WORDS: Record<CheckState, string> = {
@@ -39,7 +40,9 @@ export function CheckRow({ check, title, showFix = true }: { check: Pick<SetupCh
             </span>
           ) : null}
         </p>
-        <p className="check-detail">{check.detail}</p>
+        <p className="check-detail">
+          <RichText text={check.detail} />
+        </p>
         {showFix && check.fix && check.state !== 'ok' && check.state !== 'not-applicable' ? <FixView fix={check.fix} /> : null}
       </div>
     </li>

@@ -6,6 +6,7 @@ import type { SettingsPane } from '../../contract/bridge';
 import { SETTINGS_PANES, type SetupFix } from '../../contract/setup';
 import { useApp, useAppState } from '../app/context';
 import { CommandLine } from './CopyButton';
+import { RichText } from './RichText';
 
 function paneOf(fix: SetupFix): SettingsPane | undefined {
   const entry = Object.entries(SETTINGS_PANES).find(([, pane]) => pane.url === fix.settingsUrl || pane.path === fix.settingsPath);
@@ -28,7 +29,7 @@ export function FixView({ fix }: { fix: SetupFix }) {
   return (
     <div className="fix">
       <p>
-        <strong>Fix:</strong> {fix.text}
+        <strong>Fix:</strong> <RichText text={fix.text} />
       </p>
       {fix.command ? <CommandLine command={fix.command} /> : null}
       {pane && native ? (

@@ -8,7 +8,7 @@ import { useApp, useAppState } from '../../app/context';
 import { Notice } from '../../components/Banner';
 import { Field } from '../../components/Field';
 import { clockTime, localTime } from '../../lib/format';
-import type { DemoInbound } from '../../store/demo-slice';
+import { explainAccess } from '../../lib/access-reasons';
 import { PendingRequests } from '../pairing/PairingScreen';
 
 /** How often the conversation re-reads the sent messages while the page is visible (events cover most). */
@@ -19,10 +19,16 @@ interface Bubble {
   rowid: number;
   direction: 'in' | 'out';
   who: string;
-  text: string;
+  /** null: a message that arrived outside this window (the gateway reports only its sender). */
+  text: string | null;
   at: string;
-  group?: DemoInbound['group'];
+  group?: { id: number | null; name?: string };
+  /** What the gateway did with an incoming message. */
+  outcome?: string;
 }
+
+/** The gateway's own messages seen coming back from Messages: not part of the conversation. */
+const ECHOES = new Set(['own echo', 'from me']);
 
 export function DemoScreen() {
   const status = useApp((s) => s.status);
@@ -62,11 +68,31 @@ export function DemoScreen() {
 function Conversation() {
   const inbound = useApp((s) => s.demoInbound);
   const sent = useApp((s) => s.demoSent);
+  const accessLog = useApp((s) => s.accessLog);
+  const simulatedAccount = useApp((s) => s.status?.accounts.find((a) => a.simulated)?.accountId);
   const list = useRef<HTMLOListElement>(null);
-  const bubbles: Bubble[] = [
-    ...inbound.map((m): Bubble => ({ rowid: m.rowid, direction: 'in', who: m.from, text: m.text, at: m.at, ...(m.group ? { group: m.group } : {}) })),
-    ...sent.map((m): Bubble => ({ rowid: m.rowid, direction: 'out', who: m.to, text: m.text, at: m.createdAt })),
-  ].sort((a, b) => a.rowid - b.rowid);
+
+  // Incoming: every message the access log reports for the simulated account (by its chat.db
+  // row), with the text when this window sent it; outgoing: what the gateway sent. Row ids come
+  // from the same chat.db, so they give the order.
+  const incoming = new Map<number, Bubble>();
+  for (const entry of accessLog) {
+    if (entry.messageId === null || entry.accountId !== simulatedAccount || ECHOES.has(entry.reason)) continue;
+    incoming.set(entry.messageId, {
+      rowid: entry.messageId,
+      direction: 'in',
+      who: entry.sender,
+      text: null,
+      at: entry.ts,
+      ...(entry.isGroup ? { group: { id: entry.chatId, ...(entry.chatName ? { name: entry.chatName } : {}) } } : {}),
+      outcome: explainAccess(entry).text,
+    });
+  }
+  for (const message of inbound) {
+    const known = incoming.get(message.rowid);
+    incoming.set(message.rowid, { ...(known ?? { rowid: message.rowid, direction: 'in', who: message.from, at: message.at, ...(message.group ? { group: message.group } : {}) }), text: message.text });
+  }
+  const bubbles: Bubble[] = [...incoming.values(), ...sent.map((m): Bubble => ({ rowid: m.rowid, direction: 'out', who: m.to, text: m.text, at: m.createdAt }))].sort((a, b) => a.rowid - b.rowid);
 
   useEffect(() => {
     // Newest in view, as in Messages.
@@ -85,12 +111,13 @@ function Conversation() {
             <li key={`${bubble.direction}-${bubble.rowid}`} className={`bubble bubble-${bubble.direction}`} data-rowid={bubble.rowid}>
               <span className="bubble-meta">
                 {bubble.direction === 'in' ? `From ${bubble.who}` : `To ${bubble.who}`}
-                {bubble.group ? ` in ${bubble.group.name ?? `group ${bubble.group.id}`}` : ''} ·{' '}
+                {bubble.group ? ` in ${bubble.group.name ?? `group ${bubble.group.id ?? ''}`}` : ''} ·{' '}
                 <time dateTime={bubble.at} title={localTime(bubble.at)}>
                   {clockTime(bubble.at)}
                 </time>
               </span>
-              <span className="bubble-text">{bubble.text}</span>
+              {bubble.text !== null ? <span className="bubble-text">{bubble.text}</span> : <span className="bubble-text bubble-unknown">Sent from outside this window (the gateway does not report its text)</span>}
+              {bubble.outcome ? <span className="bubble-outcome">{bubble.outcome}</span> : null}
             </li>
           ))}
         </ol>

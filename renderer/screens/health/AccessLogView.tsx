@@ -68,9 +68,12 @@ function AccessRow({ entry, onNotice }: { entry: AccessLogEntry; onNotice(notice
 function AccessActionButton({ entry, action, onNotice }: { entry: AccessLogEntry; action: AccessAction; onNotice(notice: NoticeValue): void }) {
   const state = useAppState();
   const allowed = useApp((s) => s.configuredAllow.includes(entry.sender) || s.approved.includes(entry.sender));
+  const pending = useApp((s) => s.requests.some((r) => r.id === entry.sender));
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState(false);
 
+  // An old line whose request was decided since: nothing left to do there.
+  if (action === 'show-pairing' && !pending) return allowed ? <p className="muted small-text">Approved since.</p> : null;
   if (action === 'show-pairing' || action === 'set-model') {
     const screen = action === 'show-pairing' ? 'pairing' : 'settings';
     return (

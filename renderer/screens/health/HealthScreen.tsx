@@ -6,6 +6,7 @@ import type { AccountSetup, CheckState, SetupCheck } from '../../../contract/set
 import { useApp, useAppState } from '../../app/context';
 import { Notice } from '../../components/Banner';
 import { CheckRow, CHECK_TITLES } from '../../components/CheckRow';
+import { RichText } from '../../components/RichText';
 import { StatusBadge, type StatusTone } from '../../components/StatusBadge';
 import { Countdown, RelativeTime } from '../../components/time';
 import { AccessLogView } from './AccessLogView';
@@ -91,9 +92,16 @@ function AccountCard({ account }: { account: AccountHealth }) {
       ) : error ? (
         <div className={`problem ${error.fatal ? 'problem-error' : 'problem-warning'}`} data-testid="account-error">
           <p>
-            <strong>{error.fatal ? 'Failed' : 'Last error'}:</strong> <span className="preserve-lines">{error.message}</span>
+            <strong>{error.fatal ? 'Failed' : 'Last error'}:</strong>{' '}
+            <span className="preserve-lines">
+              <RichText text={error.message} />
+            </span>
           </p>
-          {error.fix ? <p className="fix-line">Fix: {error.fix}</p> : null}
+          {error.fix ? (
+            <p className="fix-line">
+              Fix: <RichText text={error.fix} />
+            </p>
+          ) : null}
         </div>
       ) : null}
       <dl className="facts">
@@ -127,7 +135,7 @@ function AccountCard({ account }: { account: AccountHealth }) {
           <dt>Restarts</dt>
           <dd>{account.restarts}</dd>
         </div>
-        <div>
+        <div className="fact-wide">
           <dt>imsg</dt>
           <dd>
             {account.imsgVersion ? `${account.imsgVersion} · ` : ''}

@@ -64,7 +64,7 @@ export function PendingRequests({ compact = false }: { compact?: boolean }) {
 function RequestCard({ request }: { request: PairingRequest }) {
   const busy = useApp((s) => s.pairingBusy[request.code]);
   const state = useAppState();
-  const [notify, setNotify] = useState(true);
+  const [notify, setNotify] = useState(false);
   const sender = request.id;
   const chat = request.meta?.chatId;
   return (
@@ -100,8 +100,8 @@ function RequestCard({ request }: { request: PairingRequest }) {
       </div>
       <div className="request-actions">
         <label className="checkbox small-text">
-          <input type="checkbox" checked={notify} onChange={(e) => setNotify(e.target.checked)} />
-          <span>Text them that they are approved</span>
+          <input type="checkbox" checked={notify} onChange={(e) => setNotify(e.target.checked)} aria-label={`Text ${sender} that they are approved`} />
+          <span aria-hidden="true">Text them that they are approved</span>
         </label>
         <div className="button-row">
           <button type="button" disabled={busy !== undefined} aria-label={`Deny ${sender}`} onClick={() => void state().deny(request.code)}>

@@ -8,7 +8,7 @@ import { CheckRow } from '../../components/CheckRow';
 import { Field } from '../../components/Field';
 import { ListEditor } from '../../components/HandleListEditor';
 import { PolicyFields, RadioGroup, type PolicyValue } from '../../components/PolicyFields';
-import { issuesFor, type FormOutcome } from '../../gateway/errors';
+import { describeError, issuesFor, problemText, type FormOutcome } from '../../gateway/errors';
 import { configuredModel, imessageSection, sameList } from '../../lib/config-edit';
 import { DEFAULT_GATEWAY_PORT, IMESSAGE_DEFAULTS_SHOWN } from '../../lib/defaults';
 import { useDraft } from '../../lib/use-draft';
@@ -341,7 +341,7 @@ function GatewaySection({ config }: { config: ClawdbotConfig }) {
       await state().restartGateway();
       setRestart('The gateway is restarting.');
     } catch (error) {
-      setRestart(error instanceof Error ? error.message : String(error));
+      setRestart(problemText(describeError(error)));
     }
   };
 
@@ -349,13 +349,15 @@ function GatewaySection({ config }: { config: ClawdbotConfig }) {
     <SettingsForm title="Gateway" dirty={dirty} save={save} revert={reset} placedKeys={['port']}>
       {(issues) => (
         <>
-          <Field
-            label="Port"
-            hint={`Default ${DEFAULT_GATEWAY_PORT}. A new port takes effect when the gateway restarts${native ? '' : '; this page then lives at the new address'}.`}
-            issues={issuesFor(issues, 'port')}
-          >
-            {(control) => <input {...control} type="text" inputMode="numeric" value={draft.port} onChange={(e) => setDraft({ port: e.target.value })} />}
-          </Field>
+          <div className="form-grid">
+            <Field
+              label="Port"
+              hint={`Default ${DEFAULT_GATEWAY_PORT}. A new port takes effect when the gateway restarts${native ? '' : '; this page then lives at the new address'}.`}
+              issues={issuesFor(issues, 'port')}
+            >
+              {(control) => <input {...control} type="text" inputMode="numeric" value={draft.port} onChange={(e) => setDraft({ port: e.target.value })} />}
+            </Field>
+          </div>
           {status ? (
             <dl className="facts facts-inline">
               <div>
