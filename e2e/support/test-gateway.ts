@@ -27,7 +27,7 @@ export type ImsgBehaviour =
   | 'working'
   /** imsg 0.2.0, without the `rpc` subcommand: the account fails (fatal) with the upgrade fix. */
   | 'too-old'
-  /** `imsg rpc` dies right after starting: the account keeps backing off ("Retrying"). */
+  /** `imsg rpc` dies right after starting — until `simulate.fixImsg()` — so the account keeps backing off ("Retrying"). */
   | 'crashing'
   /** imsg cannot open chat.db: Full Disk Access is off (fatal, with the fix). */
   | 'fda-denied'
@@ -72,6 +72,8 @@ export interface TestGateway {
     message(from: string, text: string, options?: { accountId?: string; group?: { id: number; name?: string } }): void;
     /** What the gateway sent from an account's simulated Mac, oldest first. */
     sent(accountId?: string): SentRow[];
+    /** The cause of the `crashing` imsg goes away: its next start works. */
+    fixImsg(): void;
   };
   /** Stops the gateway (clients see `shutdown` and a close), then starts it again on the same port after `downMs`. */
   restart(downMs?: number): Promise<void>;
@@ -124,7 +126,12 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     'fda-denied': join(binDir, 'imsg-fda-denied'),
     'automation-denied': join(binDir, 'imsg-automation-denied'),
   };
-  writeWrapper(wrappers.working, ['IMSG_SIM_DEBOUNCE_MS=0 IMSG_SIM_POLL_MS=200', 'export IMSG_SIM_DEBOUNCE_MS IMSG_SIM_POLL_MS', `exec ${shellQuote(simBinPath)} "$@"`]);
+  // Without --db (an account whose config names no dbPath, as after onboarding) it reads the default account's simulated Mac.
+  writeWrapper(wrappers.working, [
+    `IMSG_SIM_DEBOUNCE_MS=0 IMSG_SIM_POLL_MS=200 IMSG_SIM_DB=${shellQuote(dbPath('default'))}`,
+    'export IMSG_SIM_DEBOUNCE_MS IMSG_SIM_POLL_MS IMSG_SIM_DB',
+    `exec ${shellQuote(simBinPath)} "$@"`,
+  ]);
   writeWrapper(wrappers['too-old'], ['IMSG_SIM_VERSION=0.2.0', 'export IMSG_SIM_VERSION', `exec ${shellQuote(simBinPath)} "$@"`]);
   writeWrapper(wrappers['fda-denied'], ['IMSG_SIM_FDA=denied', 'export IMSG_SIM_FDA', `exec ${shellQuote(simBinPath)} "$@"`]);
   writeWrapper(wrappers['automation-denied'], [
@@ -132,9 +139,11 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     'export IMSG_SIM_AUTOMATION IMSG_SIM_DEBOUNCE_MS IMSG_SIM_POLL_MS',
     `exec ${shellQuote(simBinPath)} "$@"`,
   ]);
-  // Answers --version and `rpc --help` like imsg, but `imsg rpc` loses its connection at once.
+  // Answers --version and `rpc --help` like imsg, but `imsg rpc` loses its connection at once
+  // (until the "fixed" marker exists: then it is the simulator).
+  const fixedMarker = join(binDir, 'imsg-fixed');
   writeWrapper(wrappers.crashing, [
-    'if [ "$1" = "rpc" ] && [ "$2" != "--help" ]; then',
+    `if [ "$1" = "rpc" ] && [ "$2" != "--help" ] && [ ! -e ${shellQuote(fixedMarker)} ]; then`,
     '  echo "imsg: lost the connection to Messages" >&2',
     '  exit 1',
     'fi',
@@ -218,6 +227,9 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
         } finally {
           sim.close();
         }
+      },
+      fixImsg() {
+        writeFileSync(fixedMarker, 'fixed\n');
       },
       sent(accountId = 'default') {
         const sim = SimDb.open(dbPath(accountId));

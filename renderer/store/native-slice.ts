@@ -26,7 +26,7 @@ export interface NativeSlice {
   recoverGateway(recovery: GatewayRecovery): Promise<void>;
 }
 
-export const nativeSlice: Slice<NativeSlice> = ({ bridge }) => (set) => {
+export const nativeSlice: Slice<NativeSlice> = ({ bridge }) => (set, get) => {
   async function call<T>(work: () => Promise<T>): Promise<T | undefined> {
     try {
       return await work();
@@ -58,8 +58,11 @@ export const nativeSlice: Slice<NativeSlice> = ({ bridge }) => (set) => {
     },
     async setLoginItem(on) {
       if (!bridge) return;
+      // The switch moves at once; main's answer (what macOS made of it) settles it.
+      const before = get().loginItem;
+      set({ loginItem: on });
       const now = await call(() => bridge['loginItem.set'](on));
-      if (now !== undefined) set({ loginItem: now });
+      set({ loginItem: now ?? before });
     },
     revealLogs() {
       if (bridge) void call(() => bridge['logs.reveal']());

@@ -133,7 +133,7 @@ function AccountCard({ account }: { account: AccountHealth }) {
         </div>
         <div>
           <dt>Restarts</dt>
-          <dd>{account.restarts}</dd>
+          <dd data-testid="restarts">{account.restarts}</dd>
         </div>
         <div className="fact-wide">
           <dt>imsg</dt>

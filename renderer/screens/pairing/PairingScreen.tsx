@@ -25,14 +25,17 @@ export function PairingScreen() {
   );
 }
 
+/** `compact`: inside another screen (Demo), with the outcome of Approve / Deny shown here. */
 export function PendingRequests({ compact = false }: { compact?: boolean }) {
   const requests = useApp((s) => s.requests);
   const loaded = useApp((s) => s.requestsLoaded);
+  const notice = useApp((s) => s.notice);
   return (
     <section className="group" aria-labelledby="pending-title">
       <h2 id="pending-title">
         Pending requests <span className="count-badge">{loaded ? requests.length : '–'}</span>
       </h2>
+      {compact ? <Notice notice={notice} /> : null}
       {!loaded ? (
         <p className="placeholder">Loading pending requests…</p>
       ) : requests.length === 0 ? (
