@@ -33,17 +33,18 @@ test('failed accounts show what failed and the fix: imsg too old, Full Disk Acce
     ],
   });
   await page.goto(`${gateway.uiUrl}&screen=health`);
+  // Three accounts start three imsg stand-ins, each probed first: give a busy machine time.
   const personal = page.getByRole('listitem', { name: 'Account Personal' });
-  await expect(personal.getByTestId('account-state')).toHaveText('Listening');
+  await expect(personal.getByTestId('account-state')).toHaveText('Listening', { timeout: 20_000 });
 
   const old = page.getByRole('listitem', { name: 'Account Old Mac' });
-  await expect(old.getByTestId('account-state')).toHaveText('Failed');
+  await expect(old.getByTestId('account-state')).toHaveText('Failed', { timeout: 20_000 });
   await expect(old.getByTestId('account-error')).toContainText("imsg CLI does not support 'rpc' subcommand");
   await expect(old.getByTestId('account-error')).toContainText('Fix: Upgrade imsg with brew upgrade steipete/tap/imsg');
   await expect(old.getByTestId('account-error').locator('code')).toHaveText('brew upgrade steipete/tap/imsg');
 
   const locked = page.getByRole('listitem', { name: 'Account Locked' });
-  await expect(locked.getByTestId('account-state')).toHaveText('Failed');
+  await expect(locked.getByTestId('account-state')).toHaveText('Failed', { timeout: 20_000 });
   await expect(locked.getByTestId('account-error')).toContainText(/Full Disk Access/i);
   await expect(locked.getByTestId('account-error')).toContainText('Fix:');
   await expect(page.getByRole('link', { name: /Health/ })).toContainText('!');
@@ -71,7 +72,7 @@ test('an imsg that keeps crashing: Retrying with the countdown and the error; th
   gateway = await startTestGateway({ accounts: [{ id: 'default', name: 'Personal', imsg: 'crashing' }] });
   await page.goto(`${gateway.uiUrl}&screen=health`);
   const card = page.getByRole('listitem', { name: 'Account Personal' });
-  await expect(card.getByTestId('account-state')).toHaveText('Retrying');
+  await expect(card.getByTestId('account-state')).toHaveText('Retrying', { timeout: 15_000 });
   await expect(card.getByTestId('retry-in')).toHaveText(/^0:0\d$/);
   await expect(card.getByTestId('account-error')).toContainText('imsg: lost the connection to Messages');
   await expect(card.getByTestId('restarts')).toHaveText(/^[1-9]\d*$/);

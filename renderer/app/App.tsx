@@ -13,6 +13,7 @@ import { PairingScreen } from '../screens/pairing/PairingScreen';
 import { SettingsScreen } from '../screens/settings/SettingsScreen';
 import type { ConnectionState } from '../gateway/link';
 import type { Route, ScreenId } from '../store/navigation-slice';
+import { isOnboardingStep } from '../store/onboarding-slice';
 import { useApp, useAppState } from './context';
 
 export function App() {
@@ -40,9 +41,11 @@ export function App() {
 }
 
 function CurrentScreen({ route }: { route: Route }) {
+  const savedStep = useApp((s) => s.onboarding?.step);
   switch (route.screen) {
     case 'onboarding':
-      return <OnboardingScreen step={route.step ?? 'welcome'} />;
+      // Opened without a step (the menu, a link): where the person left it.
+      return <OnboardingScreen step={route.step ?? (isOnboardingStep(savedStep) && savedStep !== 'done' ? savedStep : 'welcome')} />;
     case 'pairing':
       return <PairingScreen />;
     case 'health':
@@ -79,8 +82,6 @@ function Header() {
   const connection = useApp((s) => s.connection);
   const configError = useApp((s) => s.status?.configError ?? null);
   const demo = useApp((s) => s.status?.demo ?? false);
-  const route = useApp((s) => s.route);
-  const state = useAppState();
   // Connected with a broken config file is not "all good": the header says so.
   const broken = connection === 'connected' && configError !== null;
   const label = broken ? 'Config error' : CONNECTION_LABELS[connection];
@@ -95,11 +96,6 @@ function Header() {
         <span className="status-dot" aria-hidden="true" />
         {label}
       </span>
-      {route?.screen === 'onboarding' ? (
-        <button type="button" className="link topbar-exit" onClick={() => state().navigate('health')}>
-          Exit setup
-        </button>
-      ) : null}
     </header>
   );
 }

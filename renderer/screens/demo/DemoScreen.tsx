@@ -9,6 +9,7 @@ import { Notice } from '../../components/Banner';
 import { Field } from '../../components/Field';
 import { clockTime, localTime } from '../../lib/format';
 import { explainAccess } from '../../lib/access-reasons';
+import { useStickToBottom } from '../../lib/stick-to-bottom';
 import { PendingRequests } from '../pairing/PairingScreen';
 
 /** How often the conversation re-reads the sent messages while the page is visible (events cover most). */
@@ -94,11 +95,8 @@ function Conversation() {
   }
   const bubbles: Bubble[] = [...incoming.values(), ...sent.map((m): Bubble => ({ rowid: m.rowid, direction: 'out', who: m.to, text: m.text, at: m.createdAt }))].sort((a, b) => a.rowid - b.rowid);
 
-  useEffect(() => {
-    // Newest in view, as in Messages.
-    const box = list.current;
-    if (box) box.scrollTop = box.scrollHeight;
-  }, [bubbles.length]);
+  // Newest in view, as in Messages.
+  useStickToBottom(list, bubbles.length);
 
   return (
     <section className="group" aria-labelledby="conversation-title">

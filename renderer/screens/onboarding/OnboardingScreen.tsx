@@ -2,7 +2,7 @@
 // Messages, Full Disk Access, Automation, where imsg runs, who may talk to the assistant, the
 // model, and a summary. Every step shows what the gateway found and how to fix it, re-checked
 // live; none blocks — a person can always go on and come back.
-import { useEffect, type ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import { useApp, useAppState } from '../../app/context';
 import { ONBOARDING_STEPS, type OnboardingStep } from '../../store/onboarding-slice';
 import { AutomationStep, FullDiskAccessStep, ImsgStep, MessagesStep } from './CheckSteps';
@@ -36,6 +36,12 @@ export function OnboardingScreen({ step }: { step: OnboardingStep }) {
     state().saveOnboardingStep(step);
   }, [state, step]);
 
+  // Keyboard and screen-reader users land on the new step's title, not on a button that moved.
+  const firstStep = useRef(step);
+  useEffect(() => {
+    if (step !== firstStep.current) document.getElementById('step-title')?.focus();
+  }, [step]);
+
   const go = (offset: number) => {
     const target = ONBOARDING_STEPS[index + offset];
     if (target) state().navigate('onboarding', target);
@@ -46,7 +52,10 @@ export function OnboardingScreen({ step }: { step: OnboardingStep }) {
     <div className="onboarding">
       <div className="wizard-progress">
         <p className="step-count">
-          Step {index + 1} of {ONBOARDING_STEPS.length}
+          Step {index + 1} of {ONBOARDING_STEPS.length} ·{' '}
+          <button type="button" className="link" onClick={() => state().navigate(state().requests.length > 0 ? 'pairing' : 'health')}>
+            Exit setup
+          </button>
         </p>
         <ol className="progress-dots" aria-label="Setup steps">
           {ONBOARDING_STEPS.map((name, i) => (

@@ -2,6 +2,7 @@
 // assistant, the model, and the summary at the end.
 import { useState, type FormEvent } from 'react';
 import type { ConfigPatch } from '../../../contract/config';
+import { DEMO_ECHO_MODEL } from '../../../contract/constants';
 import { useApp, useAppState } from '../../app/context';
 import { accountDraft, accountChanges } from '../../components/AccountForm';
 import { Banner } from '../../components/Banner';
@@ -86,7 +87,7 @@ export function LocationStep({ accountId, next, back }: StepProps) {
 
   return (
     <section className="step" aria-labelledby="step-title">
-      <h1 id="step-title">Where imsg runs</h1>
+      <h1 id="step-title" tabIndex={-1}>Where imsg runs</h1>
       <div className="step-intro">
         <p>Usually on this Mac. A dedicated Mac user or another Mac keeps the assistant on its own Apple Account.</p>
       </div>
@@ -129,7 +130,7 @@ export function AccessStep({ next, back }: StepProps) {
 
   return (
     <section className="step" aria-labelledby="step-title">
-      <h1 id="step-title">Who may talk to the assistant</h1>
+      <h1 id="step-title" tabIndex={-1}>Who may talk to the assistant</h1>
       <div className="step-intro">
         <p>Pairing is the safe start: nobody gets an answer until you approve them. You can change this any time in Settings.</p>
       </div>
@@ -166,7 +167,7 @@ export function ModelStep({ next, back }: StepProps) {
 
   return (
     <section className="step" aria-labelledby="step-title">
-      <h1 id="step-title">Model (optional)</h1>
+      <h1 id="step-title" tabIndex={-1}>Model (optional)</h1>
       <div className="step-intro">
         <p>
           The AI model that writes the replies. {current ? `Now: ${current}.` : 'Without one, messages are received but not answered'}
@@ -228,7 +229,9 @@ export function DoneStep({ back }: StepProps) {
         })}
         <li className="summary-row">
           <span>Model</span>
-          <StatusBadge tone={model ? 'ok' : 'neutral'}>{model ?? 'none: replies are off'}</StatusBadge>
+          <StatusBadge tone={model && model !== DEMO_ECHO_MODEL ? 'ok' : 'neutral'}>
+            {model === DEMO_ECHO_MODEL ? 'none: the demo assistant echoes' : (model ?? 'none: replies are off')}
+          </StatusBadge>
         </li>
       </ul>
       <h2 className="subhead">How pairing works</h2>

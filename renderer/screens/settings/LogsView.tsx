@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { LogLevel } from '../../../contract/gateway-api';
 import { useApp, useAppState } from '../../app/context';
 import { clockTime, localTime } from '../../lib/format';
+import { useStickToBottom } from '../../lib/stick-to-bottom';
 
 const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
@@ -32,10 +33,7 @@ function LogLines() {
   }, [state]);
 
   const shown = (logs ?? []).filter((record) => LEVELS.indexOf(record.level) >= LEVELS.indexOf(minimum));
-  useEffect(() => {
-    // Newest in view.
-    if (box.current) box.current.scrollTop = box.current.scrollHeight;
-  }, [shown.length]);
+  useStickToBottom(box, shown.length);
 
   return (
     <div className="log-view">
