@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, promises as fs, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PairingRequest } from '../../contract/gateway-api';
+import type { ChannelState, GatewayStatus, PairingRequest } from '../../contract/gateway-api';
 import { patchConfigFile } from '../../main/config/write';
 import type { ControlServerLimits } from '../../main/gateway/control-server';
 import { shellQuote } from '../../main/gateway/demo';
@@ -75,6 +75,8 @@ export interface TestGateway {
     /** The cause of the `crashing` imsg goes away: its next start works. */
     fixImsg(): void;
   };
+  /** Resolves once the account is in `state` (from the gateway's health events; fails after `timeoutMs`). */
+  accountState(accountId: string, state: ChannelState, timeoutMs?: number): Promise<void>;
   /** Stops the gateway (clients see `shutdown` and a close), then starts it again on the same port after `downMs`. */
   restart(downMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -200,6 +202,9 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     simulate: {
       async pairingRequest(senderId) {
         const id = normalizeHandle(senderId);
+        // A message written before imsg listens is read on start too, but the 10 s below would
+        // then include the start-up of a busy machine.
+        await gateway.accountState('default', 'listening');
         const sim = SimDb.open(dbPath('default'));
         try {
           sim.inject({ from: senderId, text: 'Hi! Can I talk to your assistant?' });
@@ -239,6 +244,23 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
           sim.close();
         }
       },
+    },
+    accountState(accountId, state, timeoutMs = 30_000) {
+      const reached = (status: GatewayStatus) => status.accounts.some((account) => account.accountId === accountId && account.state === state);
+      if (reached(handle.status())) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          off();
+          const now = handle.status().accounts.find((account) => account.accountId === accountId);
+          reject(new Error(`Account ${accountId} did not reach "${state}" within ${timeoutMs} ms (it is ${now ? `"${now.state}"` : 'not there'}).`));
+        }, timeoutMs);
+        const off = handle.services.on('health', (status) => {
+          if (!reached(status)) return;
+          clearTimeout(timer);
+          off();
+          resolve();
+        });
+      });
     },
     async restart(downMs = 300) {
       await handle.stop('gateway restarting');
