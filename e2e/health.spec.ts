@@ -47,7 +47,7 @@ test('failed accounts show what failed and the fix: imsg too old, Full Disk Acce
 
   // Probe runs the checks again, on demand.
   await old.getByRole('button', { name: 'Probe Old Mac' }).click();
-  await expect(old.getByRole('status')).toContainText('Probe failed');
+  await expect(old.getByRole('status').filter({ hasText: 'Probe' })).toContainText('Probe failed');
 });
 
 // Automation is known only from a send (the setup checks' test message, or a reply that failed):
@@ -59,7 +59,7 @@ test.fixme('Automation denied shows ✗ with the System Settings path and the re
   const card = page.getByRole('listitem', { name: 'Account Personal' });
   await expect(card.getByTestId('account-state')).toHaveText('Listening');
   gateway.simulate.message('+15550001111', 'hi');
-  const automation = card.locator('.check', { hasText: 'Automation' });
+  const automation = card.locator('.check').filter({ has: page.locator('.check-title', { hasText: /^Automation:/ }) });
   await expect(automation).toHaveAttribute('data-state', 'denied', { timeout: 15_000 });
   await expect(automation).toContainText('System Settings › Privacy & Security › Automation');
 });

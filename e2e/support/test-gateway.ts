@@ -116,6 +116,12 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   // The simulated Macs: one chat.db per account (the default one where demo mode expects it).
   const dbPath = (accountId: string) => join(stateDir, accountId === 'default' ? 'simulated-mac' : `simulated-mac-${accountId}`, 'Library', 'Messages', 'chat.db');
   for (const id of new Set(['default', ...accounts.map((account) => account.id)])) SimDb.create(dbPath(id), { me: '+15550000000' }).close();
+  if (options.fresh) {
+    // A Mac whose Messages has been used: one conversation, a message the owner sent.
+    const sim = SimDb.open(dbPath('default'));
+    sim.inject({ from: '+15550009999', text: 'See you tomorrow!', fromMe: true });
+    sim.close();
+  }
 
   // The imsg stand-ins. demo-bin/imsg is the path demo mode uses for its own (equivalent) wrapper.
   const binDir = join(stateDir, 'test-bin');
@@ -166,6 +172,9 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
 
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('CLAWDBOT_') && !key.startsWith('IMSG_')) env[key] = value;
+  // A first run happens on a Mac user's account: its home has Messages' database where macOS
+  // keeps it (~/Library/Messages/chat.db), here the default account's simulated Mac.
+  if (options.fresh) env.HOME = join(stateDir, 'simulated-mac');
   const logs = createLogHub({ level: 'debug' });
   const pairing = new PairingStore({ stateDir });
 

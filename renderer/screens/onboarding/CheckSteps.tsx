@@ -246,7 +246,7 @@ export function FullDiskAccessStep({ accountId, next, back }: StepProps) {
       {native ? <NativePermission id="full-disk-access" /> : null}
       {native ? <h2 className="subhead">The gateway</h2> : null}
       <GatewayCheck accountId={accountId} id="full-disk-access" fallback={<HealthFallback accountId={accountId} probeIds={['database']} />} />
-      {!native && check && check.state !== 'ok' && check.state !== 'not-applicable' && !check.fix ? (
+      {!native && check?.state === 'denied' && !check.fix ? (
         <FixView fix={{ text: 'Turn on Clawdbot (or the program running the gateway) in Full Disk Access, then restart it.', settingsPath: 'System Settings › Privacy & Security › Full Disk Access' }} />
       ) : null}
       {!native && restartNeeded ? (
