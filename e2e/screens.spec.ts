@@ -56,7 +56,7 @@ async function open(page: Page, hash: string): Promise<void> {
   await expect(page.getByRole('status', { name: /^Gateway connection: Connected/ })).toBeVisible();
 }
 
-const SCREENS: { name: string; hash: string; heading: string; ready?: (page: Page) => Promise<void> }[] = [
+const SCREENS: { name: string; hash: string; heading: string; prepare?: (page: Page) => Promise<void>; ready?: (page: Page) => Promise<void> }[] = [
   {
     name: 'pairing',
     hash: 'screen=pairing',
@@ -76,6 +76,17 @@ const SCREENS: { name: string; hash: string; heading: string; ready?: (page: Pag
     },
   },
   { name: 'accounts', hash: 'screen=accounts', heading: 'Accounts', ready: async (page) => void (await expect(page.getByRole('listitem', { name: 'Account Work' })).toBeVisible()) },
+  {
+    name: 'accounts-add-remote',
+    hash: 'screen=accounts',
+    heading: 'Accounts',
+    prepare: async (page) => {
+      await page.getByRole('button', { name: 'Add account…' }).click();
+      await page.getByRole('radio', { name: 'Another Mac' }).check();
+      await page.getByText('One-time setup steps').click();
+    },
+    ready: async (page) => void (await expect(page.getByRole('textbox', { name: 'SSH target' })).toBeVisible()),
+  },
   { name: 'settings', hash: 'screen=settings', heading: 'Settings', ready: async (page) => void (await expect(page.getByRole('heading', { name: 'Who may talk to the assistant' })).toBeVisible()) },
   { name: 'demo', hash: 'screen=demo', heading: 'Simulated Messages', ready: async (page) => void (await expect(page.getByRole('list', { name: 'Conversation' })).toContainText('What is on my calendar')) },
   ...ONBOARDING_STEPS.map((step) => ({ name: `onboarding-${String(ONBOARDING_STEPS.indexOf(step) + 1)}-${step}`, hash: `screen=onboarding&step=${step}`, heading: '' })),
@@ -85,6 +96,7 @@ for (const screen of SCREENS) {
   test(`${screen.name}: axe, 360 px and full width, light and dark`, async ({ page }) => {
     test.setTimeout(90_000);
     await open(page, screen.hash);
+    await screen.prepare?.(page);
     const heading = screen.heading ? page.getByRole('heading', { level: 1, name: screen.heading, exact: true }) : page.getByRole('heading', { level: 1 }).first();
     await checkScreen(page, screen.name, async () => {
       await expect(heading).toBeVisible();
@@ -92,3 +104,10 @@ for (const screen of SCREENS) {
     });
   });
 }
+
+test('no token: axe, 360 px and full width, light and dark', async ({ page }) => {
+  await page.goto(`${gateway.url}/`);
+  await checkScreen(page, 'no-token', async () => {
+    await expect(page.getByRole('heading', { name: 'No gateway token' })).toBeVisible();
+  });
+});

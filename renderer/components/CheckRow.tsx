@@ -9,7 +9,7 @@ export const CHECK_STATE_WORDS: Record<CheckState, string> = {
   missing: 'Missing',
   denied: 'Not allowed',
   pending: 'Waiting for you',
-  unknown: 'Not checked yet',
+  unknown: 'Not known yet',
   'not-applicable': 'Not needed here',
 };
 

@@ -112,15 +112,15 @@ function SshFields({ accountId, value, put, issues }: { accountId: string; value
           </li>
           <li>
             Let this Mac log in {dedicated ? 'as that user' : 'to the other Mac'} without a password:
-            <CommandLine command={`ssh-copy-id ${target || placeholder}`} />
+            <CommandLine command={`ssh-copy-id ${target || 'user@host'}`} />
           </li>
           <li>
             Connect once and accept the host key:
-            <CommandLine command={`ssh ${target || placeholder} true`} />
+            <CommandLine command={`ssh ${target || 'user@host'} true`} />
           </li>
           <li>
-            {dedicated ? 'Log in as that user once, ' : 'On the other Mac, '}sign in to Messages and turn on System Settings › General › Sharing › Remote
-            Login › ⓘ › “Allow full disk access for remote users”.
+            {dedicated ? 'Log in as that user once, ' : 'On the other Mac, '}sign in to Messages, then in System Settings › General › Sharing click the
+            Info button next to Remote Login and turn on “Allow full disk access for remote users”.
           </li>
         </ol>
       </details>
