@@ -60,9 +60,10 @@ function CurrentScreen({ route }: { route: Route }) {
 }
 
 function Loading() {
+  const connection = useApp((s) => s.connection);
   return (
     <div className="screen" aria-label="Loading">
-      <div className="placeholder card loading-card">Connecting to the gateway…</div>
+      <div className="placeholder card loading-card">{connection === 'no-gateway' ? 'The gateway is not running.' : 'Connecting to the gateway…'}</div>
     </div>
   );
 }
