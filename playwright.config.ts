@@ -13,6 +13,9 @@ const executablePath = chromiumExecutable();
 export default defineConfig({
   testDir: 'e2e',
   testMatch: '**/*.spec.ts',
+  // Playwright empties its output folder on every run; the screenshots of the screens
+  // (test-results/screenshots, written by e2e/support/screens.ts) live beside it and stay.
+  outputDir: 'test-results/playwright',
   timeout: 30_000,
   workers: 1,
   reporter: [['list']],

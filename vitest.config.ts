@@ -4,7 +4,8 @@ import { defineConfig } from 'vitest/config';
 // under Playwright (playwright.config.ts), so they are excluded here.
 export default defineConfig({
   test: {
-    include: ['main/**/*.test.ts', 'contract/**/*.test.ts', 'renderer/**/*.test.ts', 'sim/**/*.test.ts', 'test/**/*.test.ts'],
+    // Renderer component tests (*.test.tsx) run in happy-dom (each file says so at its top).
+    include: ['main/**/*.test.ts', 'contract/**/*.test.ts', 'renderer/**/*.test.ts', 'renderer/**/*.test.tsx', 'sim/**/*.test.ts', 'test/**/*.test.ts'],
     environment: 'node',
     // Integration tests spawn the built CLI and simulator (out/node); build them once first.
     globalSetup: ['test/support/global-setup.ts'],

@@ -1,8 +1,9 @@
-// The web UI in Debian Chromium against the real gateway (startGateway with simulator-backed
-// accounts; see support/test-gateway.ts). Needs `npx electron-vite build` and `npm run build:node`.
+// The window's connection to the gateway in Debian Chromium against the real gateway (startGateway
+// with simulator-backed accounts; see support/test-gateway.ts): the token leaving the address bar,
+// a wrong or missing token, a gateway restart (shown, then reconnected, with what changed
+// meanwhile), and the Back button between screens.
+// Needs `npm run build` (the renderer) and `npm run build:node` (the simulator).
 import { expect, test, type Page } from '@playwright/test';
-import WebSocket from 'ws';
-import { createControlClient } from '../contract/control-client';
 import { startTestGateway, type TestGateway } from './support/test-gateway';
 
 let gateway: TestGateway;
@@ -30,11 +31,7 @@ function storedToken(page: Page): Promise<string | null> {
   return page.evaluate(() => (globalThis as unknown as WithStorage).sessionStorage.getItem('clawdbot.gatewayToken'));
 }
 
-function pendingRow(page: Page, code: string) {
-  return page.locator(`tr[data-code="${code}"]`);
-}
-
-test('shows the gateway, its accounts and a pending request; the token leaves the address bar', async ({ page }) => {
+test('connects with the token from the link; the token leaves the address bar and survives a reload', async ({ page }) => {
   gateway = await startTestGateway({
     demo: true,
     accounts: [
@@ -44,89 +41,32 @@ test('shows the gateway, its accounts and a pending request; the token leaves th
     ],
   });
   const request = await gateway.simulate.pairingRequest('+15550001111');
-
   await page.goto(gateway.uiUrl);
 
-  await expect(page.getByRole('heading', { name: 'Clawdbot gateway' })).toBeVisible();
   await expect(page.getByRole('status', { name: 'Gateway connection: Connected' })).toBeVisible();
-  await expect(page.getByText('Simulated Messages account')).toBeVisible();
+  await expect(page.getByText('Simulated', { exact: true }).first()).toBeVisible();
+  // Someone is waiting: the first screen is Pairing.
+  await expect(page.getByRole('heading', { level: 1, name: 'Pairing' })).toBeVisible();
+  await expect(page.getByRole('listitem', { name: 'Request from +15550001111' })).toContainText(request.code);
 
-  const personal = page.getByRole('listitem', { name: 'Account Personal' });
-  await expect(personal.getByTestId('account-state')).toHaveText('Listening');
-  await expect(personal.getByText('Simulated')).toBeVisible();
-  // The stranger's message was the last inbound one.
-  await expect(personal.locator('dd').nth(2)).toHaveText(/^(just now|\d+ s ago)$/);
+  // The token is kept for this tab only and no longer in the URL.
+  expect(page.url()).toBe(`${gateway.url}/#screen=pairing`);
+  expect(await storedToken(page)).toBe(gateway.token);
+  await page.reload();
+  await expect(page.getByRole('status', { name: 'Gateway connection: Connected' })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name: 'Pairing' })).toBeVisible();
+
+  await page.getByRole('link', { name: 'Health' }).click();
   const work = page.getByRole('listitem', { name: 'Account work' });
   await expect(work.getByTestId('account-state')).toHaveText('Retrying');
   await expect(work.getByTestId('account-error')).toContainText('imsg rpc exited (code 1): imsg: lost the connection to Messages');
   await expect(work).toContainText('no mention patterns configured');
-
-  await expect(page.getByRole('heading', { name: 'Pending pairing requests (1)' })).toBeVisible();
-  const row = pendingRow(page, request.code);
-  await expect(row).toContainText('+15550001111');
-  await expect(row.locator('td').nth(3)).toHaveText(/^(60:00|59:[0-5]\d)$/);
-  await expect(row.getByRole('button', { name: `Approve +15550001111 (code ${request.code})` })).toBeEnabled();
-
-  // The token is kept for this tab only and no longer in the URL.
-  expect(page.url()).toBe(`${gateway.url}/`);
-  expect(await storedToken(page)).toBe(gateway.token);
-  await page.reload();
-  await expect(page.getByRole('status', { name: 'Gateway connection: Connected' })).toBeVisible();
+  // Back returns to the previous screen.
+  await page.goBack();
+  await expect(page.getByRole('heading', { level: 1, name: 'Pairing' })).toBeVisible();
 });
 
-test('Approve calls the gateway and the row goes away when it pushes the change', async ({ page }) => {
-  gateway = await startTestGateway();
-  const first = await gateway.simulate.pairingRequest('+15550001111');
-  const second = await gateway.simulate.pairingRequest('someone@example.com');
-  await page.goto(gateway.uiUrl);
-  await expect(pendingRow(page, first.code)).toBeVisible();
-  await expect(pendingRow(page, second.code)).toBeVisible();
-
-  await page.getByRole('button', { name: `Approve +15550001111 (code ${first.code})` }).click();
-
-  await expect(pendingRow(page, first.code)).toHaveCount(0);
-  await expect(page.getByText('Approved +15550001111. They can chat with the assistant now.')).toBeVisible();
-  await expect(pendingRow(page, second.code)).toBeVisible();
-  await expect(page.getByRole('heading', { name: 'Pending pairing requests (1)' })).toBeVisible();
-  expect(await gateway.simulate.approvedSenders()).toEqual(['+15550001111']);
-  expect((await gateway.simulate.pendingRequests()).map((r) => r.code)).toEqual([second.code]);
-
-  await page.getByRole('button', { name: `Deny someone@example.com (code ${second.code})` }).click();
-  await expect(page.getByText('No pending pairing requests.')).toBeVisible();
-  expect(await gateway.simulate.approvedSenders()).toEqual(['+15550001111']);
-});
-
-test('follows changes made elsewhere without a reload (pushed events)', async ({ page }) => {
-  gateway = await startTestGateway();
-  const request = await gateway.simulate.pairingRequest('+15550001111');
-  await page.goto(gateway.uiUrl);
-  await expect(pendingRow(page, request.code)).toBeVisible();
-
-  // The owner approves from the CLI: another control client.
-  const cli = createControlClient({ url: gateway.wsUrl, token: gateway.token, WebSocket, clientName: 'cli' });
-  await cli.ready;
-  await cli.request('pairing.approve', { code: request.code });
-  await expect(pendingRow(page, request.code)).toHaveCount(0);
-  cli.close();
-
-  // A new sender asks for access.
-  const next = await gateway.simulate.pairingRequest('+15550003333');
-  await expect(pendingRow(page, next.code)).toContainText('+15550003333');
-
-  // The channel fails (the config now points at an imsg without `rpc`) and recovers.
-  await gateway.simulate.imsg('default', 'too-old');
-  const card = page.getByRole('listitem', { name: 'Account Personal' });
-  await expect(card.getByTestId('account-state')).toHaveText('Failed', { timeout: 10_000 });
-  await expect(card.getByTestId('account-error')).toContainText("imsg CLI does not support 'rpc' subcommand");
-  await expect(card.getByTestId('account-error')).toContainText('Fix: Upgrade imsg with `brew upgrade steipete/tap/imsg`');
-  await gateway.simulate.imsg('default', 'working');
-  await expect(card.getByTestId('account-state')).toHaveText('Listening', { timeout: 10_000 });
-  // The old failure stays visible as history, no longer as a problem with a fix.
-  await expect(card.getByTestId('account-error')).toContainText("Recovered from: imsg CLI does not support 'rpc' subcommand");
-  await expect(card.getByTestId('account-error')).not.toContainText('Fix:');
-});
-
-test('a wrong token shows a clear error, and pasting the right one connects', async ({ page }) => {
+test('a wrong token shows a clear error and nothing else; pasting the right one connects', async ({ page }) => {
   gateway = await startTestGateway();
   await gateway.simulate.pairingRequest('+15550001111');
   await page.goto(`${gateway.url}/#token=not-the-right-token-0123456789`);
@@ -134,13 +74,14 @@ test('a wrong token shows a clear error, and pasting the right one connects', as
   await expect(page.getByRole('heading', { name: 'Wrong gateway token' })).toBeVisible();
   await expect(page.getByRole('status', { name: 'Gateway connection: Wrong token' })).toBeVisible();
   // Nothing from the gateway is shown.
-  await expect(page.getByRole('heading', { name: /Pending pairing requests/ })).toHaveCount(0);
+  await expect(page.getByRole('navigation', { name: 'Screens' })).toHaveCount(0);
+  await expect(page.getByText('+15550001111')).toHaveCount(0);
   expect(await storedToken(page)).toBeNull();
 
   await page.getByRole('textbox', { name: 'Gateway token' }).fill(gateway.token);
   await page.getByRole('button', { name: 'Connect' }).click();
   await expect(page.getByRole('status', { name: 'Gateway connection: Connected' })).toBeVisible();
-  await expect(page.getByRole('heading', { name: 'Pending pairing requests (1)' })).toBeVisible();
+  await expect(page.getByRole('listitem', { name: 'Request from +15550001111' })).toBeVisible();
 });
 
 test('without a token the page says what to do', async ({ page }) => {
@@ -151,17 +92,19 @@ test('without a token the page says what to do', async ({ page }) => {
   await expect(page.getByRole('button', { name: 'Connect' })).toBeDisabled();
 });
 
-test('shows the lost connection and reconnects when the gateway comes back', async ({ page }) => {
+test('shows the lost connection (the last status kept, dimmed) and reconnects when the gateway comes back', async ({ page }) => {
   gateway = await startTestGateway();
-  await page.goto(gateway.uiUrl);
+  await page.goto(`${gateway.uiUrl}&screen=pairing`);
   await expect(page.getByRole('status', { name: 'Gateway connection: Connected' })).toBeVisible();
 
   expectedConsoleErrors = /^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ws' failed: .*ERR_CONNECTION_REFUSED$/;
   const restarted = gateway.restart(1_500);
   await expect(page.getByRole('heading', { name: 'Not connected to the gateway' })).toBeVisible();
   await expect(page.getByText(/Retrying/)).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name: 'Pairing' })).toBeVisible();
   await restarted;
   const request = await gateway.simulate.pairingRequest('+15550004444');
   await expect(page.getByRole('status', { name: 'Gateway connection: Connected' })).toBeVisible({ timeout: 10_000 });
-  await expect(pendingRow(page, request.code)).toBeVisible();
+  await expect(page.getByRole('listitem', { name: 'Request from +15550004444' })).toContainText(request.code);
+  await expect(page.getByRole('heading', { name: 'Not connected to the gateway' })).toHaveCount(0);
 });

@@ -1,7 +1,8 @@
-// Demo mode in the web UI, against the real gateway (support/test-gateway.ts: startGateway in demo
-// mode, the imsg simulator as the Messages account): a newcomer receives a message as a stranger,
-// approves the pairing request, and sees the demo assistant's reply, without a shell or a model.
-// Needs `npx electron-vite build` and `npm run build:node`.
+// Demo mode in the window, against the real gateway (support/test-gateway.ts: startGateway in demo
+// mode, the imsg simulator as the Messages account): a newcomer makes a message arrive as a
+// stranger, approves the pairing request right there, and sees the demo assistant's reply — newest
+// in view — without a shell or a model.
+// Needs `npm run build` (the renderer) and `npm run build:node` (the simulator).
 import { expect, test } from '@playwright/test';
 import { startTestGateway, type TestGateway } from './support/test-gateway';
 
@@ -23,63 +24,54 @@ test.afterEach(async () => {
   expect(consoleErrors).toEqual([]);
 });
 
-test('receive a message, approve the pairing request, get the demo assistant reply', async ({ page }) => {
+test('receive a message, approve the pairing request, get the demo assistant’s reply, newest in view', async ({ page }) => {
   gateway = await startTestGateway({ demo: true });
+  await page.setViewportSize({ width: 420, height: 700 });
   await page.goto(gateway.uiUrl);
 
-  const panel = page.getByRole('region', { name: 'Simulated Messages' });
-  await expect(panel).toBeVisible();
-  await expect(panel.getByText('Simulated — not real iMessages')).toBeVisible();
-  await expect(panel.getByTestId('demo-assistant-note')).toContainText('demo assistant, a built-in stand-in');
-  await expect(page.getByText('demo/echo: the demo assistant, a stand-in that echoes messages')).toBeVisible();
+  // A demo gateway with nobody waiting opens on the conversation.
+  await expect(page.getByRole('heading', { level: 1, name: 'Simulated Messages' })).toBeVisible();
+  await expect(page.getByTestId('demo-assistant-note')).toContainText('demo assistant, a built-in stand-in');
+  const form = page.getByRole('form', { name: 'Receive a message' });
+  const from = form.getByRole('textbox', { name: 'From' });
+  const text = form.getByRole('textbox', { name: 'Message' });
+  const receive = form.getByRole('button', { name: 'Receive message' });
 
-  const from = panel.getByLabel('From');
-  const text = panel.getByLabel('Message');
-  const receive = panel.getByRole('button', { name: 'Receive message' });
-
-  // A sender that is not a phone number or an email address is refused with the reason.
+  // A sender that is not a phone number or an email address is refused with the reason, in words.
   await from.fill('bob');
   await text.fill('hi');
   await receive.click();
-  await expect(panel.getByRole('status')).toContainText('the sender must be a phone number (e.g. +15555550123) or an email address');
+  await expect(form.getByRole('status')).toContainText('From: the sender must be a phone number (e.g. +15555550123) or an email address');
+  await expect(form.getByRole('status')).not.toContainText('params.');
 
-  // A stranger writes: the gateway answers with a pairing code and lists the request.
+  // A stranger writes: the gateway answers with a pairing code, and the request is right there.
   await from.fill('+15555550177');
   await text.fill('Hello Clawdbot!');
-  await receive.click();
-  await expect(panel.getByRole('status')).toContainText('Received from +15555550177');
+  await text.press('Enter');
+  await expect(form.getByRole('status')).toContainText('Received from +15555550177');
   await expect(text).toHaveValue('');
-  const approve = page.getByRole('button', { name: /^Approve \+15555550177 \(code [A-Z2-9]{8}\)$/ });
-  await expect(approve).toBeVisible();
-  const code = (await page.locator('tr[data-code]').getAttribute('data-code'))!;
-  const sent = panel.getByRole('list', { name: 'Sent by the gateway (simulated)' });
-  await expect(sent.getByRole('listitem').filter({ hasText: code })).toContainText('To +15555550177');
-
-  const accessLog = page.getByRole('table', { name: 'Access log' });
-  await expect(accessLog.locator('tbody tr').first()).toContainText('+15555550177');
-  await expect(accessLog.locator('tbody tr').first()).toContainText('Pairing');
-
-  await approve.click();
-  await expect(page.getByRole('heading', { name: 'Pending pairing requests (0)' })).toBeVisible();
+  const conversation = page.getByRole('list', { name: 'Conversation' });
+  await expect(conversation.locator('.bubble-in').last()).toContainText('Hello Clawdbot!');
+  await expect(conversation.locator('.bubble-out').last()).toContainText('Pairing code:');
+  await page.getByRole('button', { name: 'Approve +15555550177' }).click();
+  await expect(page.getByText('Approved +15555550177. They can chat with the assistant now.')).toBeVisible();
   expect(await gateway.simulate.approvedSenders()).toEqual(['+15555550177']);
 
   // Now approved: the next message is answered by the (clearly labelled) demo assistant.
   await text.fill('Can you hear me?');
   await receive.click();
-  await expect(sent.getByRole('listitem').last()).toContainText('Demo assistant (no AI model configured): you said “Can you hear me?”');
-  await expect(sent.getByRole('listitem').last()).toContainText('To +15555550177');
-  const newest = accessLog.locator('tbody tr').first();
-  await expect(newest).toContainText('Accepted');
-  await expect(newest).toContainText('replied');
+  const newest = conversation.locator('.bubble').last();
+  await expect(newest).toContainText('Demo assistant (no AI model configured): you said “Can you hear me?”');
+  await expect(newest).toContainText('To +15555550177');
+  // Newest in view: the conversation is scrolled to its end.
+  await expect(newest).toBeInViewport();
+  const scrolled = await conversation.evaluate((box) => box.scrollHeight - box.scrollTop - box.clientHeight);
+  expect(scrolled).toBeLessThanOrEqual(1);
 });
 
-test('outside demo mode there is no Simulated Messages panel, but the access log is there', async ({ page }) => {
+test('outside demo mode there is no Demo screen', async ({ page }) => {
   gateway = await startTestGateway();
-  await gateway.simulate.pairingRequest('+15550001111');
   await page.goto(gateway.uiUrl);
-  await expect(page.getByRole('status', { name: 'Gateway connection: Connected' })).toBeVisible();
-  await expect(page.getByRole('region', { name: 'Simulated Messages' })).toHaveCount(0);
-  const row = page.getByRole('table', { name: 'Access log' }).locator('tbody tr').first();
-  await expect(row).toContainText('+15550001111');
-  await expect(row).toContainText('Pairing');
+  await expect(page.getByRole('heading', { level: 1, name: 'Health' })).toBeVisible();
+  await expect(page.getByRole('navigation', { name: 'Screens' }).getByRole('link')).toHaveText(['Pairing', 'Health', 'Accounts', 'Settings']);
 });

@@ -1,12 +1,12 @@
-// Where the web UI finds the gateway and its token.
+// Where the window finds the gateway and its token in a browser (the app asks the bridge).
 //
-// The token arrives once in the URL fragment (`#token=…`, the app's window), or is fetched once for
-// a one-time sign-in link's code (`http://127.0.0.1:18789/#signin=…`, what the gateway prints: the
-// token itself is printed nowhere). Fragments are never sent to servers or put in Referer headers.
-// The token is kept in sessionStorage (this tab only, gone when it closes) and both are removed
-// from the address bar, so they do not end up in bookmarks, screenshots or the history.
-import { CONTROL_WS_PATH, DEFAULT_GATEWAY_PORT, SIGN_IN_FRAGMENT, SIGN_IN_PATH } from '../contract/constants';
-import type { ControlError, SignInHint, SignInResponse } from '../contract/gateway-api';
+// The token arrives once in the URL fragment (`#token=…`), or is fetched once for a one-time sign-in
+// link's code (`http://127.0.0.1:18789/#signin=…`, what the gateway prints: the token itself is
+// printed nowhere). Fragments are never sent to servers or put in Referer headers. The token is
+// kept in sessionStorage (this tab only, gone when it closes) and both are removed from the address
+// bar, so they do not end up in bookmarks, screenshots or the history.
+import { CONTROL_WS_PATH, DEFAULT_GATEWAY_PORT, SIGN_IN_FRAGMENT, SIGN_IN_PATH } from '../../contract/constants';
+import type { ControlError, SignInHint, SignInResponse } from '../../contract/gateway-api';
 
 const TOKEN_KEY = 'clawdbot.gatewayToken';
 
@@ -75,4 +75,13 @@ export function gatewaySocketUrl(location: Location): string {
   }
   const port = Number(new URLSearchParams(location.hash.slice(1)).get('port')) || DEFAULT_GATEWAY_PORT;
   return `ws://127.0.0.1:${port}${CONTROL_WS_PATH}`;
+}
+
+/** In the app the bridge gives the token: one left in the window's address (older mains) is dropped unread. */
+export function dropTokenFromAddress(location: Location, history: History): void {
+  const params = new URLSearchParams(location.hash.slice(1));
+  if (!params.has('token')) return;
+  params.delete('token');
+  const rest = params.toString();
+  history.replaceState(history.state, '', `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`);
 }

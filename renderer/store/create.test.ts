@@ -1,12 +1,15 @@
-// The web UI's link to the gateway (store.ts) against a real control server on 127.0.0.1 (the
-// stand-in services of e2e/support, with the real pairing store), over the `ws` package's WebSocket:
-// connecting, reconnecting after the gateway restarts, a wrong or missing token, and events that
-// change what the page shows. The page itself (rendering, clicks) is covered by the browser tests.
+// The window's link to the gateway (gateway/link.ts) and the store that mirrors it (store/create.ts)
+// against a real control server on 127.0.0.1 (the stand-in services of e2e/support, with the real
+// pairing store), over the `ws` package's WebSocket: connecting, reconnecting after the gateway
+// restarts, a wrong or missing token, and events that change what the screens show. The screens
+// themselves are covered by the component tests (*.test.tsx) and the browser tests.
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AccessLogEntry } from '../contract/gateway-api';
-import { startKit, type Kit } from '../e2e/support/control-kit';
-import { createGatewayLink, type GatewayLink, type GatewayLinkOptions, type UiState } from './store';
+import type { AccessLogEntry } from '../../contract/gateway-api';
+import { startKit, type Kit } from '../../e2e/support/control-kit';
+import { createGatewayLink, type GatewayLinkOptions } from '../gateway/link';
+import { createAppStore, type AppStore } from './create';
+import type { AppState } from './types';
 
 const cleanups: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
@@ -19,19 +22,30 @@ async function kit(): Promise<Kit> {
   return k;
 }
 
-/** A started link; `tokens` records what it asks the page to remember (null: forget). */
-function link(k: Kit, options: Partial<GatewayLinkOptions> = {}): { link: GatewayLink; tokens: (string | null)[] } {
+/** A started store over a link (a browser's: no bridge); `tokens` records what it asks the page to remember (null: forget). */
+function link(k: Kit, options: Partial<GatewayLinkOptions> & { token?: string | null } = {}): { link: AppStore; tokens: (string | null)[] } {
   const tokens: (string | null)[] = [];
-  const created = createGatewayLink({ url: k.server.wsUrl, token: k.token, WebSocket, onToken: (token) => tokens.push(token), retryMinMs: 20, retryMaxMs: 200, ...options });
-  cleanups.push(() => created.stop());
-  created.start();
-  return { link: created, tokens };
+  const { token = k.token, ...rest } = options;
+  const created = createGatewayLink({
+    endpoint: { wsUrl: k.server.wsUrl, token },
+    WebSocket,
+    clientName: 'web-ui',
+    onToken: (t) => tokens.push(t),
+    retryMinMs: 20,
+    retryMaxMs: 200,
+    ...rest,
+  });
+  const app = createAppStore({ link: created, bridge: null, storage: null });
+  cleanups.push(() => app.dispose());
+  void app.start();
+  return { link: app.store, tokens };
 }
 
 /** Resolves with the first state (the current one included) that satisfies `predicate`. */
-function stateWhere(link: GatewayLink, what: string, predicate: (state: UiState) => boolean): Promise<UiState> {
+function stateWhere(store: AppStore, what: string, predicate: (state: AppState) => boolean): Promise<AppState> {
+  const link = { store };
   return new Promise((resolve, reject) => {
-    const check = (state: UiState) => {
+    const check = (state: AppState) => {
       if (!predicate(state)) return false;
       clearTimeout(timer);
       unsubscribe();
@@ -41,7 +55,8 @@ function stateWhere(link: GatewayLink, what: string, predicate: (state: UiState)
     // A failure bound with a readable message, not a wait: the state normally arrives in milliseconds.
     const timer = setTimeout(() => {
       unsubscribe();
-      reject(new Error(`the store never reached "${what}"; last state: ${JSON.stringify(link.store.getState())}`));
+      const { connection, problem, retryAt, status, requests, accessLog } = link.store.getState();
+      reject(new Error(`the store never reached "${what}"; last state: ${JSON.stringify({ connection, problem, retryAt, status, requests, accessLog })}`));
     }, 10_000);
     const unsubscribe = link.store.subscribe((state) => void check(state));
     check(link.store.getState());
@@ -52,13 +67,13 @@ function accessEntry(sender: string): AccessLogEntry {
   return { ts: new Date().toISOString(), accountId: 'default', chatId: 7, isGroup: false, sender, messageId: 1, decision: 'pairing', reason: 'dmPolicy=pairing' };
 }
 
-describe('the gateway link (store.ts)', () => {
+describe('the gateway link and the store (gateway/link.ts, store/create.ts)', () => {
   it('connects with the token and shows the status, the pending requests and the access log', async () => {
     const k = await kit();
     const { request } = await k.services.pairingStore.upsertRequest('+15550001111');
     k.services.logAccess(accessEntry('+15550001111'));
     const { link: l } = link(k);
-    expect(l.store.getState().connection).toBe('connecting');
+    expect(l.getState().connection).toBe('connecting');
 
     const connected = await stateWhere(l, 'connected', (s) => s.connection === 'connected');
     expect(connected.problem).toBeNull();
@@ -82,7 +97,7 @@ describe('the gateway link (store.ts)', () => {
     const { request } = await k.services.pairingStore.upsertRequest('+15550002222');
     await stateWhere(l, 'the new request listed', (s) => s.requests.some((r) => r.code === request!.code));
 
-    await l.approve(request!.code);
+    await l.getState().approve(request!.code);
     const approved = await stateWhere(l, 'the approved request gone', (s) => s.requests.length === 0);
     expect(approved.notice).toEqual({ kind: 'ok', text: 'Approved +15550002222. They can chat with the assistant now.' });
     expect(await k.services.pairingStore.readAllowFrom()).toEqual(['+15550002222']);
@@ -96,7 +111,7 @@ describe('the gateway link (store.ts)', () => {
     const { link: l } = link(k);
     await stateWhere(l, 'connected', (s) => s.connection === 'connected');
 
-    let whileDown: UiState | undefined;
+    let whileDown: AppState | undefined;
     await k.restart(async () => {
       whileDown = await stateWhere(l, 'disconnected', (s) => s.connection === 'disconnected');
     });
@@ -121,8 +136,8 @@ describe('the gateway link (store.ts)', () => {
   it('a wrong token: says so, forgets it, does not retry; the right one then connects', async () => {
     const k = await kit();
     const { link: l, tokens } = link(k, { token: 'not-the-gateway-token-0123456789' });
-    const states: string[] = [l.store.getState().connection];
-    l.store.subscribe((s) => {
+    const states: string[] = [l.getState().connection];
+    l.subscribe((s) => {
       if (s.connection !== states.at(-1)) states.push(s.connection);
     });
 
@@ -134,7 +149,7 @@ describe('the gateway link (store.ts)', () => {
     await expect.poll(() => k.server.stats().connections).toBe(0);
     expect(states).toEqual(['connecting', 'unauthorized']);
 
-    l.setToken(`  ${k.token}  `);
+    l.getState().setToken(`  ${k.token}  `);
     expect(tokens).toEqual([null, k.token]);
     const connected = await stateWhere(l, 'connected', (s) => s.connection === 'connected');
     expect(connected.problem).toBeNull();
@@ -144,14 +159,14 @@ describe('the gateway link (store.ts)', () => {
   it('without a token: asks for one and opens no connection; a pasted token connects', async () => {
     const k = await kit();
     const { link: l, tokens } = link(k, { token: null });
-    expect(l.store.getState()).toMatchObject({ connection: 'no-token', problem: null, retryAt: null });
+    expect(l.getState()).toMatchObject({ connection: 'no-token', problem: null, retryAt: null });
     expect(k.server.stats().connections).toBe(0);
 
-    l.setToken('   ');
-    expect(l.store.getState().connection).toBe('no-token');
+    l.getState().setToken('   ');
+    expect(l.getState().connection).toBe('no-token');
     expect(tokens).toEqual([null]);
 
-    l.setToken(k.token);
+    l.getState().setToken(k.token);
     await stateWhere(l, 'connected', (s) => s.connection === 'connected');
     expect(tokens).toEqual([null, k.token]);
   });
