@@ -430,7 +430,8 @@ export async function ui(count: number): Promise<UiResult> {
     client.on('pairing', (event) => events.push(event));
 
     const page = await browser.newPage();
-    await page.goto(url);
+    // The Pairing screen, where requests appear (a configured gateway would otherwise open Health).
+    await page.goto(`${url}&screen=pairing`);
     await page.getByRole('status', { name: 'Gateway connection: Connected' }).waitFor();
     // Record, in the page, when each pending-request row appears (wall clock, like the gateway's).
     // A string, not a function: the TypeScript loader would add helpers the page does not have.
@@ -438,7 +439,7 @@ export async function ui(count: number): Promise<UiResult> {
       const seen = (globalThis.__rowsSeen = {});
       const scan = () => {
         const at = performance.timeOrigin + performance.now();
-        for (const row of document.querySelectorAll('tr[data-code]')) {
+        for (const row of document.querySelectorAll('[data-code]')) {
           const code = row.getAttribute('data-code');
           if (code && seen[code] === undefined) seen[code] = at;
         }

@@ -24,6 +24,7 @@ describe('the control API tables', () => {
       'pairing.list',
       'pairing.approve',
       'pairing.deny',
+      'pairing.denyAll',
       'pairing.revoke',
       'allowlist.list',
       'accessLog.tail',

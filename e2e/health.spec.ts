@@ -50,10 +50,8 @@ test('failed accounts show what failed and the fix: imsg too old, Full Disk Acce
   await expect(old.getByRole('status').filter({ hasText: 'Probe' })).toContainText('Probe failed');
 });
 
-// Automation is known only from a send (the setup checks' test message, or a reply that failed):
-// needs setup.* in the gateway and the simulator's IMSG_SIM_AUTOMATION mode (both being built in
-// parallel). Remove the fixme once they are merged.
-test.fixme('Automation denied shows ✗ with the System Settings path and the reset command', async ({ page }) => {
+// Automation is known only from a send (the setup checks' test message, or a reply that failed).
+test('Automation denied shows ✗ with the System Settings path and the reset command', async ({ page }) => {
   gateway = await startTestGateway({ accounts: [{ id: 'default', name: 'Personal', imsg: 'automation-denied' }] });
   await page.goto(`${gateway.uiUrl}&screen=health`);
   const card = page.getByRole('listitem', { name: 'Account Personal' });

@@ -47,9 +47,9 @@ test('a change is written with the comments kept; a refused value shows at its f
   await expect(messages.getByRole('alert')).toHaveCount(0);
 });
 
-// With per-field problems from the gateway (`issues` on config.patch errors, being added in
-// parallel, and carried by the control client), the problem sits under the field itself.
-test.fixme('the refused value’s problem is under the field itself (issues per field)', async ({ page }) => {
+// With per-field problems from the gateway (`issues` on config.patch errors, carried by the control
+// client), the problem sits under the field itself.
+test('the refused value’s problem is under the field itself (issues per field)', async ({ page }) => {
   gateway = await startTestGateway();
   await page.goto(`${gateway.uiUrl}&screen=settings`);
   const messages = page.getByRole('region', { name: 'Messages' });

@@ -235,14 +235,19 @@ export class SimDb {
     return (this.statement('SELECT IFNULL(MAX(ROWID), 0) AS max FROM message').get() as { max: number }).max;
   }
 
+  // Every write transaction is IMMEDIATE: it takes the write lock before its first read. A deferred
+  // one that reads (the chat lookup) and then writes fails at once with "database is locked" when
+  // another connection (the simulated imsg sending) committed in between; the busy timeout only
+  // helps a transaction that waits for the lock before it reads.
+
   /** Writes one message the way Messages does when it arrives (one transaction). */
   inject(options: InjectOptions): InjectResult {
-    return this.db.transaction(() => this.writeMessage(options))();
+    return this.db.transaction(() => this.writeMessage(options)).immediate();
   }
 
   /** Writes many messages in one transaction (fast bulk load). */
   injectMany(list: InjectOptions[]): InjectResult[] {
-    return this.db.transaction(() => list.map((options) => this.writeMessage(options)))();
+    return this.db.transaction(() => list.map((options) => this.writeMessage(options))).immediate();
   }
 
   /**
@@ -255,7 +260,7 @@ export class SimDb {
       ? { from: target.handle, service: target.service, fromMe: true }
       : { chatId: target.chatId, fromMe: true };
     const written: { text?: InjectResult; file?: InjectResult } = {};
-    const write = (options: InjectOptions) => this.db.transaction(() => this.writeMessage(options, deferFromMe))();
+    const write = (options: InjectOptions) => this.db.transaction(() => this.writeMessage(options, deferFromMe)).immediate();
     if (content.text) written.text = write({ ...base, text: content.text });
     if (content.file) written.file = write({ ...base, attachments: [{ path: content.file }] });
     return written;
@@ -263,7 +268,7 @@ export class SimDb {
 
   markFromMe(rowids: number[]): void {
     const stmt = this.statement('UPDATE message SET is_from_me = 1 WHERE ROWID = ?');
-    this.db.transaction(() => rowids.forEach((rowid) => stmt.run(rowid)))();
+    this.db.transaction(() => rowids.forEach((rowid) => stmt.run(rowid))).immediate();
   }
 
   /** Outgoing rows after `sinceRowid`, oldest first. */

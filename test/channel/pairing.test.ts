@@ -61,7 +61,7 @@ describe('pairing', () => {
     expect(reply!.text).toBe(
       ['Clawdbot: access not configured.', '', `Your iMessage sender id: ${STRANGER}`, '', `Pairing code: ${code}`, '', 'Ask the bot owner to approve with:', `clawdbot pairing approve imessage ${code}`].join('\n'),
     );
-    expect(await h.pairing.list()).toEqual([expect.objectContaining({ id: STRANGER, code, meta: { sender: STRANGER, chatId: String(first.chatId) } })]);
+    expect(await h.pairing.list()).toEqual([expect.objectContaining({ id: STRANGER, code, meta: { sender: STRANGER, chatId: String(first.chatId), accountId: 'default' } })]);
 
     for (const text of ['hello?', 'anyone?']) expect((await deliver(h, STRANGER, text)).reason).toBe('pairing pending');
     await sleep(200);

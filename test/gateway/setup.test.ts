@@ -66,7 +66,7 @@ describe('a working account', () => {
 
     const result = await client.request('setup.testSend', { to: '+15555550123' });
     expect(result.automation).toMatchObject({ id: 'automation', state: 'ok' });
-    expect(result.sent).toEqual({ service: 'auto', messageIds: [w.sent().at(-1)!.guid] });
+    expect(result.sent).toEqual({ sentVia: 'iMessage', messageIds: [w.sent().at(-1)!.guid] });
     expect(result).not.toHaveProperty('error');
     expect(w.sent().at(-1)).toMatchObject({ to: '+15555550123', text: 'Clawdbot test message: Clawdbot can send iMessages from this account.' });
     await waitFor('a setup event with Automation ok', () => eventWith(events, (c) => c.automation.state === 'ok'));

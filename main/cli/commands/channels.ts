@@ -57,7 +57,7 @@ export async function channelsStatus(opts: ChannelsStatusOptions): Promise<numbe
           ...(opts.probe ? { probes, setup } : {}),
         });
       } else {
-        process.stdout.write(`${renderLive(status, lookup.instance.url, opts.probe ? probes : undefined, Date.now(), setup).join('\n')}\n`);
+        process.stdout.write(`${renderLive(status, lookup.instance.url, opts.probe ? probes : undefined, gatewayNow(status), setup).join('\n')}\n`);
       }
       return healthy ? EXIT_OK : EXIT_FAILURE;
     } catch (error) {

@@ -2,7 +2,7 @@
 // assistant, the model, and the summary at the end.
 import { useState, type FormEvent } from 'react';
 import type { ConfigPatch } from '../../../contract/config';
-import { describeModelStatus } from '../../../contract/model-status';
+import { describeModelStatus, type ModelState } from '../../../contract/model-status';
 import { useApp, useAppState } from '../../app/context';
 import { accountDraft, accountChanges } from '../../components/AccountForm';
 import { Banner } from '../../components/Banner';
@@ -193,6 +193,9 @@ export function ModelStep({ next, back }: StepProps) {
   );
 }
 
+/** The model's state in one badge word; the sentence beside it is the one the CLI prints. */
+const MODEL_STATE_WORDS: Record<ModelState, string> = { ready: 'Ready', demo: 'Demo assistant', none: 'Replies off', error: 'Not working' };
+
 export function DoneStep({ back }: StepProps) {
   const state = useAppState();
   const native = useApp((s) => s.native);
@@ -230,7 +233,8 @@ export function DoneStep({ back }: StepProps) {
         })}
         <li className="summary-row">
           <span>Model</span>
-          <StatusBadge tone={model?.state === 'ready' ? 'ok' : model?.state === 'error' ? 'error' : 'neutral'}>{model?.summary ?? 'not known yet'}</StatusBadge>
+          <StatusBadge tone={model?.state === 'ready' ? 'ok' : model?.state === 'error' ? 'error' : 'neutral'}>{model ? MODEL_STATE_WORDS[model.state] : 'Not known yet'}</StatusBadge>
+          {model ? <span className="muted small-text summary-checks">{model.summary}</span> : null}
         </li>
       </ul>
       <h2 className="subhead">How pairing works</h2>
