@@ -11,6 +11,7 @@ import { clockTime, localTime } from '../../lib/format';
 import { explainAccess } from '../../lib/access-reasons';
 import { useStickToBottom } from '../../lib/stick-to-bottom';
 import { PendingRequests } from '../pairing/PairingScreen';
+import { displaySafe, displaySafeText } from '../../../contract/display-text';
 
 /** How often the conversation re-reads the sent messages while the page is visible (events cover most). */
 const DEMO_SENT_POLL_MS = 3_000;
@@ -108,13 +109,13 @@ function Conversation() {
           {bubbles.map((bubble) => (
             <li key={`${bubble.direction}-${bubble.rowid}`} className={`bubble bubble-${bubble.direction}`} data-rowid={bubble.rowid}>
               <span className="bubble-meta">
-                {bubble.direction === 'in' ? `From ${bubble.who}` : `To ${bubble.who}`}
-                {bubble.group ? ` in ${bubble.group.name ?? `group ${bubble.group.id ?? ''}`}` : ''} ·{' '}
+                {bubble.direction === 'in' ? `From ${displaySafe(bubble.who)}` : `To ${displaySafe(bubble.who)}`}
+                {bubble.group ? ` in ${bubble.group.name ? displaySafe(bubble.group.name) : `group ${bubble.group.id ?? ''}`}` : ''} ·{' '}
                 <time dateTime={bubble.at} title={localTime(bubble.at)}>
                   {clockTime(bubble.at)}
                 </time>
               </span>
-              {bubble.text !== null ? <span className="bubble-text">{bubble.text}</span> : <span className="bubble-text bubble-unknown">Sent from outside this window (the gateway does not report its text)</span>}
+              {bubble.text !== null ? <span className="bubble-text">{displaySafeText(bubble.text)}</span> : <span className="bubble-text bubble-unknown">Sent from outside this window (the gateway does not report its text)</span>}
               {bubble.outcome ? <span className="bubble-outcome">{bubble.outcome}</span> : null}
             </li>
           ))}

@@ -12,6 +12,7 @@ import { ACCESS_ACTION_LABELS, explainAccess, type AccessAction } from '../../li
 import { addGroup, addToGroupList, addToList } from '../../lib/config-edit';
 import { clockTime, localTime } from '../../lib/format';
 import type { Notice as NoticeValue } from '../../store/types';
+import { displaySafe } from '../../../contract/display-text';
 
 const DECISIONS: Record<AccessDecision, { label: string; tone: StatusTone }> = {
   accepted: { label: 'Let in', tone: 'ok' },
@@ -48,14 +49,14 @@ export function AccessLogView() {
 function AccessRow({ entry, onNotice }: { entry: AccessLogEntry; onNotice(notice: NoticeValue): void }) {
   const explanation = explainAccess(entry);
   const decision = DECISIONS[entry.decision];
-  const chat = entry.isGroup ? `in ${entry.chatName ?? 'a group'}${entry.chatId !== null ? ` (chat ${entry.chatId})` : ''}` : '';
+  const chat = entry.isGroup ? `in ${entry.chatName !== null && entry.chatName !== undefined ? displaySafe(entry.chatName) : 'a group'}${entry.chatId !== null ? ` (chat ${entry.chatId})` : ''}` : '';
   return (
     <li className="access-row" data-decision={entry.decision}>
       <div className="access-head">
         <time dateTime={entry.ts} title={localTime(entry.ts)} className="access-time">
           {clockTime(entry.ts)}
         </time>
-        <span className="access-sender">{entry.sender}</span>
+        <span className="access-sender">{displaySafe(entry.sender)}</span>
         {chat ? <span className="muted">{chat}</span> : null}
         <StatusBadge tone={decision.tone}>{decision.label}</StatusBadge>
       </div>
@@ -77,7 +78,7 @@ function AccessActionButton({ entry, action, onNotice }: { entry: AccessLogEntry
   if (action === 'show-pairing' || action === 'set-model') {
     const screen = action === 'show-pairing' ? 'pairing' : 'settings';
     return (
-      <a className="button small" href={`#screen=${screen}`} aria-label={action === 'show-pairing' ? `Show the request from ${entry.sender}` : 'Set a model in Settings'}>
+      <a className="button small" href={`#screen=${screen}`} aria-label={action === 'show-pairing' ? `Show the request from ${displaySafe(entry.sender)}` : 'Set a model in Settings'}>
         {ACCESS_ACTION_LABELS[action]}
       </a>
     );
@@ -98,12 +99,12 @@ function AccessActionButton({ entry, action, onNotice }: { entry: AccessLogEntry
     }
   };
   const what: Record<typeof action, string> = {
-    'allow-sender': `Added ${entry.sender} to the allowed senders.`,
-    'allow-sender-in-groups': `${entry.sender} may now get answers in group chats.`,
+    'allow-sender': `Added ${displaySafe(entry.sender)} to the allowed senders.`,
+    'allow-sender-in-groups': `${displaySafe(entry.sender)} may now get answers in group chats.`,
     'allow-group': `Added ${entry.chatName ?? `chat ${entry.chatId}`} to the allowed groups.`,
-    'allow-sender-in-chat': `${entry.sender} may now get answers in ${entry.chatName ?? `chat ${entry.chatId}`}.`,
+    'allow-sender-in-chat': `${displaySafe(entry.sender)} may now get answers in ${entry.chatName ? displaySafe(entry.chatName) : `chat ${entry.chatId}`}.`,
   };
-  const name = action === 'allow-group' ? `Add ${entry.chatName ?? `chat ${entry.chatId}`} to the allowed groups` : `${ACCESS_ACTION_LABELS[action]}: ${entry.sender}`;
+  const name = action === 'allow-group' ? `Add ${entry.chatName ? displaySafe(entry.chatName) : `chat ${entry.chatId}`} to the allowed groups` : `${ACCESS_ACTION_LABELS[action]}: ${displaySafe(entry.sender)}`;
 
   const run = async () => {
     const change = patch();

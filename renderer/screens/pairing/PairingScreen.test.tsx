@@ -104,6 +104,23 @@ describe('the Pairing screen', () => {
     expect(document.querySelector('img')).toBeNull();
   });
 
+  it('escapes control and bidi characters in a handle (a sender cannot make the list lie), and names the account', async () => {
+    // U+202E (right-to-left override) would show "+15550001111" reversed; ESC sequences and CR too.
+    const hostile = '+1555\u202e1110001\u001b[2J\r';
+    const app = await renderApp({
+      route: { screen: 'pairing' },
+      handlers: { 'pairing.list': () => ({ requests: [{ ...request(hostile, 'ABCD2345'), accountId: 'work', chatId: 9 }] }), 'pairing.deny': () => ({}) },
+    });
+    const card = screen.getByRole('listitem', { name: 'Request from +1555\\u202e1110001\\x1b[2J\\r' });
+    expect(card.textContent).not.toMatch(/[\u202e\u001b\r]/);
+    expect(within(card).getByTestId('request-account').textContent).toBe('work');
+    expect(within(card).getByText('9')).toBeTruthy();
+    // The action still names the real request.
+    await userEvent.click(within(card).getByRole('button', { name: /^Deny / }));
+    await app.settle();
+    expect(app.link.callsOf('pairing.deny')).toEqual([{ code: 'ABCD2345' }]);
+  });
+
   it('explains pairing when nothing is pending, and shows "loading" (not "none") before the first answer', async () => {
     let answer: (value: { requests: PairingRequest[] }) => void = () => {};
     const app = await renderApp({ route: { screen: 'pairing' }, handlers: { 'pairing.list': () => new Promise((resolve) => (answer = resolve)) } });

@@ -6,6 +6,7 @@ import type { PairingRequest } from '../../../contract/gateway-api';
 import { useApp, useAppState } from '../../app/context';
 import { Notice } from '../../components/Banner';
 import { Countdown, RelativeTime } from '../../components/time';
+import { displaySafe } from '../../../contract/display-text';
 
 export function PairingScreen() {
   const notice = useApp((s) => s.notice);
@@ -68,8 +69,10 @@ function RequestCard({ request }: { request: PairingRequest }) {
   const busy = useApp((s) => s.pairingBusy[request.code]);
   const state = useAppState();
   const [notify, setNotify] = useState(false);
-  const sender = request.id;
-  const chat = request.meta?.chatId;
+  // Shown and named with control and bidi characters escaped: a sender chooses their handle.
+  const sender = displaySafe(request.id);
+  const chat = request.chatId ?? request.meta?.chatId;
+  const account = request.accountId ?? request.meta?.accountId;
   return (
     <li className="card request" data-code={request.code} aria-label={`Request from ${sender}`}>
       <div className="request-main">
@@ -81,6 +84,12 @@ function RequestCard({ request }: { request: PairingRequest }) {
               <code className="pairing-code">{request.code}</code>
             </dd>
           </div>
+          {account ? (
+            <div>
+              <dt>Account</dt>
+              <dd data-testid="request-account">{displaySafe(account)}</dd>
+            </div>
+          ) : null}
           {chat ? (
             <div>
               <dt>Chat</dt>
@@ -137,7 +146,7 @@ function ApprovedSenders() {
         <ul className="rows" aria-label="Approved senders">
           {approved.map((sender) => (
             <li key={sender} className="row">
-              <span className="row-text">{sender}</span>
+              <span className="row-text">{displaySafe(sender)}</span>
               {confirming === sender ? (
                 <span className="button-row">
                   <span className="muted small-text">Revoke?</span>
@@ -147,7 +156,7 @@ function ApprovedSenders() {
                   <button
                     type="button"
                     className="destructive"
-                    aria-label={`Confirm revoke ${sender}`}
+                    aria-label={`Confirm revoke ${displaySafe(sender)}`}
                     onClick={() => {
                       setConfirming(null);
                       void state().revoke(sender);
@@ -157,7 +166,7 @@ function ApprovedSenders() {
                   </button>
                 </span>
               ) : (
-                <button type="button" disabled={busy[sender] !== undefined} aria-label={`Revoke ${sender}`} onClick={() => setConfirming(sender)}>
+                <button type="button" disabled={busy[sender] !== undefined} aria-label={`Revoke ${displaySafe(sender)}`} onClick={() => setConfirming(sender)}>
                   {busy[sender] === 'revoke' ? 'Revoking…' : 'Revoke'}
                 </button>
               )}
@@ -172,7 +181,7 @@ function ApprovedSenders() {
           <ul className="rows" aria-label="Allowed in the config">
             {configured.map((entry) => (
               <li key={entry} className="row">
-                <span className="row-text">{entry}</span>
+                <span className="row-text">{displaySafe(entry)}</span>
               </li>
             ))}
           </ul>
