@@ -33,7 +33,7 @@ export function CheckRow({ check, title, showFix = true }: { check: Pick<SetupCh
       <div className="check-body">
         <p className="check-title">
           <strong>{title}</strong>: {CHECK_STATE_WORDS[check.state]}
-          {check.checkedAt ? (
+          {check.checkedAt && check.state !== 'unknown' ? (
             <span className="muted check-time">
               {' '}
               · checked <RelativeTime iso={check.checkedAt} />
