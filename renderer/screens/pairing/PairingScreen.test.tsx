@@ -109,7 +109,7 @@ describe('the Pairing screen', () => {
     const hostile = '+1555\u202e1110001\u001b[2J\r';
     const app = await renderApp({
       route: { screen: 'pairing' },
-      handlers: { 'pairing.list': () => ({ requests: [{ ...request(hostile, 'ABCD2345'), accountId: 'work', chatId: 9 }] }), 'pairing.deny': () => ({}) },
+      handlers: { 'pairing.list': () => ({ requests: [{ ...request(hostile, 'ABCD2345'), accountId: 'work', chatId: 9 }] }), 'pairing.deny': ({ code }) => ({ denied: request(hostile, code) }) },
     });
     const card = screen.getByRole('listitem', { name: 'Request from +1555\\u202e1110001\\x1b[2J\\r' });
     expect(card.textContent).not.toMatch(/[\u202e\u001b\r]/);
