@@ -16,9 +16,12 @@ import { startFakeModelServer, type FakeModelServer, type FakeModelServerOptions
 
 export const ME = '+15550000000';
 
+// Fast where the tests wait on purpose (backoff, stop), generous where a busy machine makes a
+// healthy imsg slow: a probe or request that times out here would test the machine, not the code
+// (CI has seen a probe pass 5 s with two cores and every suite running).
 export const FAST_TIMINGS: Partial<ChannelTimings> = {
-  probeTimeoutMs: 5000,
-  requestTimeoutMs: 5000,
+  probeTimeoutMs: 20_000,
+  requestTimeoutMs: 20_000,
   livenessIntervalMs: 60_000,
   backoff: { initialMs: 50, maxMs: 400, factor: 2, jitter: 0 },
   stopGraceMs: 200,
