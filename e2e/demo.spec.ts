@@ -3,29 +3,10 @@
 // stranger, approves the pairing request right there, and sees the demo assistant's reply — newest
 // in view — without a shell or a model.
 // Needs `npm run build` (the renderer) and `npm run build:node` (the simulator).
-import { expect, test } from '@playwright/test';
-import { startTestGateway, type TestGateway } from './support/test-gateway';
+import { expect, test } from './support/fixtures';
 
-let gateway: TestGateway | undefined;
-let consoleErrors: string[];
-
-test.beforeEach(async ({ page }) => {
-  consoleErrors = [];
-  // CSP violations (an inline style or script) are reported here too.
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(error.message));
-});
-
-test.afterEach(async () => {
-  await gateway?.close();
-  gateway = undefined;
-  expect(consoleErrors).toEqual([]);
-});
-
-test('receive a message, approve the pairing request, get the demo assistant’s reply, newest in view', async ({ page }) => {
-  gateway = await startTestGateway({ demo: true });
+test('receive a message, approve the pairing request, get the demo assistant’s reply, newest in view', async ({ page, startGateway }) => {
+  const gateway = await startGateway({ demo: true });
   await page.setViewportSize({ width: 420, height: 700 });
   await page.goto(gateway.uiUrl);
 
@@ -69,8 +50,8 @@ test('receive a message, approve the pairing request, get the demo assistant’s
   expect(scrolled).toBeLessThanOrEqual(1);
 });
 
-test('outside demo mode there is no Demo screen', async ({ page }) => {
-  gateway = await startTestGateway();
+test('outside demo mode there is no Demo screen', async ({ page, startGateway }) => {
+  const gateway = await startGateway();
   await page.goto(gateway.uiUrl);
   await expect(page.getByRole('heading', { level: 1, name: 'Health' })).toBeVisible();
   await expect(page.getByRole('navigation', { name: 'Screens' }).getByRole('link')).toHaveText(['Pairing', 'Health', 'Accounts', 'Settings']);

@@ -4,28 +4,10 @@
 // and lets them in with one click (a real config write).
 // Needs `npm run build` (the renderer) and `npm run build:node` (the simulator).
 import { readFileSync } from 'node:fs';
-import { expect, test } from '@playwright/test';
-import { startTestGateway, type TestGateway } from './support/test-gateway';
+import { expect, test } from './support/fixtures';
 
-let gateway: TestGateway | undefined;
-let consoleErrors: string[];
-
-test.beforeEach(({ page }) => {
-  consoleErrors = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(error.message));
-});
-
-test.afterEach(async () => {
-  await gateway?.close();
-  gateway = undefined;
-  expect(consoleErrors).toEqual([]);
-});
-
-test('failed accounts show what failed and the fix: imsg too old, Full Disk Access off', async ({ page }) => {
-  gateway = await startTestGateway({
+test('failed accounts show what failed and the fix: imsg too old, Full Disk Access off', async ({ page, startGateway }) => {
+  const gateway = await startGateway({
     accounts: [
       { id: 'old', name: 'Old Mac', imsg: 'too-old' },
       { id: 'locked', name: 'Locked', imsg: 'fda-denied' },
@@ -51,8 +33,8 @@ test('failed accounts show what failed and the fix: imsg too old, Full Disk Acce
 });
 
 // Automation is known only from a send (the setup checks' test message, or a reply that failed).
-test('Automation denied shows ✗ with the System Settings path and the reset command', async ({ page }) => {
-  gateway = await startTestGateway({ accounts: [{ id: 'default', name: 'Personal', imsg: 'automation-denied' }] });
+test('Automation denied shows ✗ with the System Settings path and the reset command', async ({ page, startGateway }) => {
+  const gateway = await startGateway({ accounts: [{ id: 'default', name: 'Personal', imsg: 'automation-denied' }] });
   await page.goto(`${gateway.uiUrl}&screen=health`);
   const card = page.getByRole('listitem', { name: 'Account Personal' });
   await expect(card.getByTestId('account-state')).toHaveText('Listening');
@@ -62,8 +44,8 @@ test('Automation denied shows ✗ with the System Settings path and the reset co
   await expect(automation).toContainText('System Settings › Privacy & Security › Automation');
 });
 
-test('an imsg that keeps crashing: Retrying with the countdown and the error; then it recovers by itself', async ({ page }) => {
-  gateway = await startTestGateway({ accounts: [{ id: 'default', name: 'Personal', imsg: 'crashing' }] });
+test('an imsg that keeps crashing: Retrying with the countdown and the error; then it recovers by itself', async ({ page, startGateway }) => {
+  const gateway = await startGateway({ accounts: [{ id: 'default', name: 'Personal', imsg: 'crashing' }] });
   await page.goto(`${gateway.uiUrl}&screen=health`);
   const card = page.getByRole('listitem', { name: 'Account Personal' });
   await expect(card.getByTestId('account-state')).toHaveText('Retrying', { timeout: 15_000 });
@@ -80,8 +62,8 @@ test('an imsg that keeps crashing: Retrying with the countdown and the error; th
   await expect(card.getByTestId('last-inbound')).toHaveText(/^(just now|[1-4] s ago)$/);
 });
 
-test('the access log explains a blocked sender; “Allow this sender” writes them to the config and the next message gets in', async ({ page }) => {
-  gateway = await startTestGateway({ demo: true });
+test('the access log explains a blocked sender; “Allow this sender” writes them to the config and the next message gets in', async ({ page, startGateway }) => {
+  const gateway = await startGateway({ demo: true });
   const configPath = gateway.configPath;
   // Only listed senders: a stranger is blocked silently.
   await page.goto(`${gateway.uiUrl}&screen=settings`);

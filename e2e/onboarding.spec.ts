@@ -3,26 +3,9 @@
 // the gateway sees them) and with a fake preload bridge (the app: macOS permission states, System
 // Settings, relaunch, launch at login).
 // Needs `npm run build` (the renderer) and `npm run build:node` (the simulator).
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { bridgeCalls, installFakeBridge, pushBridgeEvent } from './support/fake-bridge';
-import { startTestGateway, type TestGateway } from './support/test-gateway';
-
-let gateway: TestGateway | undefined;
-let consoleErrors: string[];
-
-test.beforeEach(({ page }) => {
-  consoleErrors = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(error.message));
-});
-
-test.afterEach(async () => {
-  await gateway?.close();
-  gateway = undefined;
-  expect(consoleErrors).toEqual([]);
-});
+import { expect, test } from './support/fixtures';
 
 function stepHeading(page: Page, name: string) {
   return page.getByRole('heading', { level: 1, name, exact: true });
@@ -32,9 +15,9 @@ async function next(page: Page, label = 'Continue'): Promise<void> {
   await page.getByRole('button', { name: label, exact: true }).click();
 }
 
-test('browser: a first run walks every step and ends with the account listening', async ({ page }) => {
+test('browser: a first run walks every step and ends with the account listening', async ({ page, startGateway }) => {
   test.setTimeout(90_000);
-  gateway = await startTestGateway({ fresh: true });
+  const gateway = await startGateway({ fresh: true });
   await page.goto(gateway.uiUrl);
 
   await expect(stepHeading(page, 'Welcome to Clawdbot')).toBeVisible();
@@ -89,8 +72,8 @@ test('browser: a first run walks every step and ends with the account listening'
   await expect(page.getByRole('heading', { level: 1, name: 'Health' })).toBeVisible();
 });
 
-test('browser: a first run opens the wizard; steps the gateway cannot check yet say so and never block', async ({ page }) => {
-  gateway = await startTestGateway({ fresh: true });
+test('browser: a first run opens the wizard; steps the gateway cannot check yet say so and never block', async ({ page, startGateway }) => {
+  const gateway = await startGateway({ fresh: true });
   await page.goto(gateway.uiUrl);
   await expect(stepHeading(page, 'Welcome to Clawdbot')).toBeVisible();
   await expect(page).toHaveURL(/#screen=onboarding&step=welcome$/);
@@ -110,8 +93,8 @@ test('browser: a first run opens the wizard; steps the gateway cannot check yet 
   await expect(page.getByRole('button', { name: 'Restart Clawdbot' })).toHaveCount(0);
 });
 
-test('app (fake bridge): the native steps show what macOS says, open System Settings, relaunch, launch at login', async ({ page }) => {
-  gateway = await startTestGateway({ fresh: true });
+test('app (fake bridge): the native steps show what macOS says, open System Settings, relaunch, launch at login', async ({ page, startGateway }) => {
+  const gateway = await startGateway({ fresh: true });
   const checkedAt = new Date().toISOString();
   await installFakeBridge(page, {
     connection: { url: gateway.url, wsUrl: gateway.wsUrl, token: gateway.token, mode: 'hosted' },

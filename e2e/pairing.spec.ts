@@ -3,34 +3,17 @@
 // request appears without a reload, Approve (texting them), and their next message is answered —
 // seen in the simulator's sent rows. Deny and Revoke. Changes made elsewhere (the CLI) show up too.
 // Needs `npm run build` (the renderer) and `npm run build:node` (the simulator).
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import WebSocket from 'ws';
 import { createControlClient } from '../contract/control-client';
-import { startTestGateway, type TestGateway } from './support/test-gateway';
-
-let gateway: TestGateway | undefined;
-let consoleErrors: string[];
-
-test.beforeEach(({ page }) => {
-  consoleErrors = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(error.message));
-});
-
-test.afterEach(async () => {
-  await gateway?.close();
-  gateway = undefined;
-  expect(consoleErrors).toEqual([]);
-});
+import { expect, test } from './support/fixtures';
 
 function request(page: Page, sender: string) {
   return page.getByRole('listitem', { name: `Request from ${sender}` });
 }
 
-test('a stranger’s request appears without a reload; Approve texts them; their next message is answered', async ({ page }) => {
-  gateway = await startTestGateway({ demo: true });
+test('a stranger’s request appears without a reload; Approve texts them; their next message is answered', async ({ page, startGateway }) => {
+  const gateway = await startGateway({ demo: true });
   await page.goto(`${gateway.uiUrl}&screen=pairing`);
   await expect(page.getByText('No pending requests.')).toBeVisible();
 
@@ -46,15 +29,15 @@ test('a stranger’s request appears without a reload; Approve texts them; their
   await expect(card).toHaveCount(0);
   await expect(page.getByRole('list', { name: 'Approved senders' })).toContainText('+15550001111');
   expect(await gateway.simulate.approvedSenders()).toEqual(['+15550001111']);
-  const toThem = () => gateway!.simulate.sent().filter((row) => row.to === '+15550001111').map((row) => row.text);
+  const toThem = () => gateway.simulate.sent().filter((row) => row.to === '+15550001111').map((row) => row.text);
   await expect.poll(toThem).toContainEqual(expect.stringContaining('approved'));
 
   gateway.simulate.message('+15550001111', 'Are you there?');
   await expect.poll(toThem).toContainEqual('Demo assistant (no AI model configured): you said “Are you there?”');
 });
 
-test('Deny drops the request; Revoke (after a confirmation) takes an approved sender back to pairing', async ({ page }) => {
-  gateway = await startTestGateway({ demo: true });
+test('Deny drops the request; Revoke (after a confirmation) takes an approved sender back to pairing', async ({ page, startGateway }) => {
+  const gateway = await startGateway({ demo: true });
   const friend = await gateway.simulate.pairingRequest('+15550001111');
   const stranger = await gateway.simulate.pairingRequest('someone@example.com');
   await page.goto(gateway.uiUrl);
@@ -83,8 +66,8 @@ test('Deny drops the request; Revoke (after a confirmation) takes an approved se
   await expect(request(page, '+15550001111')).toBeVisible();
 });
 
-test('follows changes made elsewhere (the CLI approving) without a reload', async ({ page }) => {
-  gateway = await startTestGateway();
+test('follows changes made elsewhere (the CLI approving) without a reload', async ({ page, startGateway }) => {
+  const gateway = await startGateway();
   const pairing = await gateway.simulate.pairingRequest('+15550001111');
   await page.goto(`${gateway.uiUrl}&screen=pairing`);
   await expect(request(page, '+15550001111')).toBeVisible();

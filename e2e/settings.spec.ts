@@ -3,28 +3,10 @@
 // is a clear banner and "Config error" in the header — never "Connected, all good" — until fixed.
 // Needs `npm run build` (the renderer) and `npm run build:node` (the simulator).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { expect, test } from '@playwright/test';
-import { startTestGateway, type TestGateway } from './support/test-gateway';
+import { expect, test } from './support/fixtures';
 
-let gateway: TestGateway | undefined;
-let consoleErrors: string[];
-
-test.beforeEach(({ page }) => {
-  consoleErrors = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(error.message));
-});
-
-test.afterEach(async () => {
-  await gateway?.close();
-  gateway = undefined;
-  expect(consoleErrors).toEqual([]);
-});
-
-test('a change is written with the comments kept; a refused value shows at its field and nothing is written', async ({ page }) => {
-  gateway = await startTestGateway();
+test('a change is written with the comments kept; a refused value shows at its field and nothing is written', async ({ page, startGateway }) => {
+  const gateway = await startGateway();
   const original = readFileSync(gateway.configPath, 'utf8').replace('{', '{\n  // my own note, kept by every write');
   writeFileSync(gateway.configPath, original);
   await page.goto(`${gateway.uiUrl}&screen=settings`);
@@ -49,8 +31,8 @@ test('a change is written with the comments kept; a refused value shows at its f
 
 // With per-field problems from the gateway (`issues` on config.patch errors, carried by the control
 // client), the problem sits under the field itself.
-test('the refused value’s problem is under the field itself (issues per field)', async ({ page }) => {
-  gateway = await startTestGateway();
+test('the refused value’s problem is under the field itself (issues per field)', async ({ page, startGateway }) => {
+  const gateway = await startGateway();
   await page.goto(`${gateway.uiUrl}&screen=settings`);
   const messages = page.getByRole('region', { name: 'Messages' });
   const limit = messages.getByRole('textbox', { name: 'Longest message (characters)' });
@@ -60,8 +42,8 @@ test('the refused value’s problem is under the field itself (issues per field)
   await expect(messages.locator('.field-invalid .field-error')).toBeVisible();
 });
 
-test('a config file broken on disk: a banner with the whole error on every screen, "Config error" in the header, until fixed', async ({ page }) => {
-  gateway = await startTestGateway();
+test('a config file broken on disk: a banner with the whole error on every screen, "Config error" in the header, until fixed', async ({ page, startGateway }) => {
+  const gateway = await startGateway();
   const good = readFileSync(gateway.configPath, 'utf8');
   await page.goto(`${gateway.uiUrl}&screen=health`);
   await expect(page.getByRole('status', { name: 'Gateway connection: Connected' })).toBeVisible();

@@ -11,7 +11,8 @@ import { createControlClient, type ControlClient } from '../../contract/control-
 import { loadOrCreateToken } from '../../main/gateway/auth';
 import { startControlServer, type ControlServer, type ControlServerOptions } from '../../main/gateway/control-server';
 import { createLogHub, type LogHub } from '../../main/util/logger';
-import { accountHealth, createFakeGatewayServices, type FakeGatewayServices } from './fake-gateway-services';
+import { createFakeGatewayServices, type FakeGatewayServices } from './fake-gateway-services';
+import { fakeAccount } from './fake-link';
 
 export interface Kit {
   /** The running server (a new one after restart()). */
@@ -38,7 +39,7 @@ export async function startKit(overrides: KitOptions = {}): Promise<Kit> {
   const stateDir = await fs.mkdtemp(join(tmpdir(), 'clawdbot-control-'));
   const { token } = await loadOrCreateToken(stateDir);
   const logHub = createLogHub({ level: 'debug' });
-  const services = createFakeGatewayServices({ stateDir, version: '0.1.0-test', accounts: [accountHealth('default')] });
+  const services = createFakeGatewayServices({ stateDir, version: '0.1.0-test', accounts: [fakeAccount('default')] });
   const { services: wrap, port: firstPort = 0, ...rest } = overrides;
   const listen = (port: number) =>
     startControlServer({

@@ -12,6 +12,7 @@ import { type GatewayServices } from '../../main/gateway/services';
 import { ActionableError } from '../../main/util/actionable-error';
 import { PairingStore } from '../../main/pairing/store';
 import type { LogHub } from '../../main/util/logger';
+import { fakeAccount } from './fake-link';
 
 export interface FakeServicesOptions {
   stateDir: string;
@@ -39,35 +40,10 @@ export interface FakeGatewayServices extends GatewayServices {
   dispose(): void;
 }
 
-export function accountHealth(accountId: string, patch: Partial<AccountHealth> = {}): AccountHealth {
-  return {
-    accountId,
-    enabled: true,
-    configured: true,
-    simulated: false,
-    state: 'listening',
-    since: new Date().toISOString(),
-    pid: 4242,
-    restarts: 0,
-    retryAt: null,
-    lastError: null,
-    lastInboundAt: null,
-    lastOutboundAt: null,
-    lastProbe: null,
-    imsgVersion: '0.9.0',
-    cliPath: 'imsg',
-    dbPath: null,
-    remoteHost: null,
-    lastRowid: null,
-    warnings: [],
-    ...patch,
-  };
-}
-
 export function createFakeGatewayServices(options: FakeServicesOptions): FakeGatewayServices {
   const version = options.version ?? '0.1.0';
   const startedAt = new Date().toISOString();
-  const accounts = new Map<string, AccountHealth>((options.accounts ?? [accountHealth('default')]).map((a) => [a.accountId, a]));
+  const accounts = new Map<string, AccountHealth>((options.accounts ?? [fakeAccount('default')]).map((a) => [a.accountId, a]));
   const pairingStore = new PairingStore({ stateDir: options.stateDir });
   const events = new Emitter<ControlEvents>();
   const calls: { method: string; params: unknown }[] = [];
@@ -233,7 +209,7 @@ export function createFakeGatewayServices(options: FakeServicesOptions): FakeGat
       return events.on(event, listener);
     },
     async updateAccount(accountId, patch) {
-      const current = accounts.get(accountId) ?? accountHealth(accountId);
+      const current = accounts.get(accountId) ?? fakeAccount(accountId);
       accounts.set(accountId, { ...current, ...patch });
       await pushHealth();
     },
