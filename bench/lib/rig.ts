@@ -195,7 +195,9 @@ export class BenchRig {
       CLAWDBOT_STATE_DIR: this.stateDir,
       CLAWDBOT_CONFIG_PATH: this.configPath,
       IMSG_SIM_DEBOUNCE_MS: String(this.options.debounceMs ?? 0),
-      IMSG_SIM_POLL_MS: '1000',
+      // With the real debounce, the simulator's default 5 s fallback poll (a 1 s poll would pick
+      // some messages up before the debounce ends and flatter the figure a user waits).
+      IMSG_SIM_POLL_MS: this.options.debounceMs ? '5000' : '1000',
       ...(this.tap ? { IMSG_TAP_TARGET: simBinPath, IMSG_TAP_SOCKET: this.tap.path } : {}),
     };
   }

@@ -311,7 +311,9 @@ describe('ImsgRpcClient stdout handling (fuzz, real child process and pipe)', ()
   });
 
   it('survives a line over the production 10 MB cap, in pieces, and keeps answering', async () => {
-    const big = new ImsgRpcClient({ cliPath: join(dir, 'imsg'), logger: hub.logger('imsg-big'), requestTimeoutMs: 10_000, onNotification: (n) => notifications.push(n) });
+    // 14 MB of base64 through a child and back: seconds of work on a loaded 2-core CI machine, so
+    // the request's bound is generous (what is tested is that the line is skipped, not speed).
+    const big = new ImsgRpcClient({ cliPath: join(dir, 'imsg'), logger: hub.logger('imsg-big'), requestTimeoutMs: 60_000, onNotification: (n) => notifications.push(n) });
     await big.start();
     try {
       notifications.length = 0;
@@ -324,7 +326,7 @@ describe('ImsgRpcClient stdout handling (fuzz, real child process and pipe)', ()
     } finally {
       await big.stop({ graceMs: 200 });
     }
-  });
+  }, 90_000);
 });
 
 describe('ImsgRpcClient: a child that writes random bytes and exits', () => {
