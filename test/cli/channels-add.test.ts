@@ -143,7 +143,7 @@ describe('the same checks elsewhere', () => {
 const plain = (text: string) => text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\x1b[()][A-Z0-9]/g, '');
 
 interface PtySession {
-  /** Waits until the output (after `from`) contains `text`; returns the output's length then. */
+  /** Waits until the plain output (from position `from`) contains `text`; returns the position just after it. */
   waitFor(text: string, from?: number, timeoutMs?: number): Promise<number>;
   type(keys: string): void;
   exited: Promise<number | null>;
@@ -169,8 +169,10 @@ function onPty(args: string[], env: NodeJS.ProcessEnv): PtySession {
     async waitFor(text, from = 0, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const index = plain(out.slice(from)).indexOf(text);
-        if (index >= 0) return out.length;
+        // Positions are in the plain text: two prompts may arrive in one chunk, so the next wait
+        // starts right after this match, not at the end of everything received so far.
+        const index = plain(out).indexOf(text, from);
+        if (index >= 0) return index + text.length;
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${JSON.stringify(text)}; output:\n${plain(out)}`);
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, deadline - Date.now());
