@@ -1,7 +1,7 @@
 // The preload bridge: everything the app's sandboxed window can ask the main process for, and
 // everything main pushes to it. The window gets only what a browser cannot do — the gateway's
-// address and token, and native actions (permissions, System Settings, relaunch, login item,
-// logs, quit); everything else it reads from the gateway's control API, exactly as the web UI
+// address and token, the hosted gateway's mode (a simulated Messages account or the person's),
+// and native actions (permissions, System Settings, relaunch, login item, logs, quit); everything else it reads from the gateway's control API, exactly as the web UI
 // does in a browser.
 //
 // One list of channels (`BRIDGE_INVOKE_CHANNELS`, `BRIDGE_EVENT_CHANNELS`) is the allow-list on
@@ -59,6 +59,27 @@ export type GatewayPhase =
 /** What the person can do about a gateway that is not running. */
 export type GatewayRecovery = { type: 'retry' } | { type: 'use-running-gateway' } | { type: 'use-port'; port: number };
 
+/**
+ * The app's simulated Messages account (our imsg simulator, the gateway's demo mode): lets a person
+ * try pairing and replies before granting anything.
+ */
+export interface SimulatedAccountStatus {
+  /** The window may switch it on or off now (not in the packaged app, not while `--demo` forces it, …). */
+  available: boolean;
+  /** The hosted gateway runs (or is to run) with the simulated account instead of the person's Messages. */
+  active: boolean;
+  /** Why it is not available, in one sentence for the person. */
+  reason?: string;
+}
+
+/**
+ * The answer to a switch: done (the hosted gateway restarted in the other mode, or already was in
+ * it), or refused with a sentence for the person. A refusal is an answer, not a thrown error:
+ * Electron rewraps an error thrown in main ("Error invoking remote method …"), and the window
+ * shows this message as it is.
+ */
+export type SimulatedAccountAnswer = { ok: true } | { ok: false; message: string };
+
 /** The two permissions iMessage needs from macOS. */
 export type PermissionId = 'full-disk-access' | 'automation';
 
@@ -100,6 +121,10 @@ export interface BridgeInvokes {
   'gateway.phase': { request: void; response: GatewayPhase };
   /** Retry a failed start, use the Clawdbot gateway holding the port, or start on another port. */
   'gateway.recover': { request: GatewayRecovery; response: GatewayPhase };
+  /** Whether the hosted gateway runs with a simulated Messages account, and whether the window may switch it. */
+  'gateway.simulated': { request: void; response: SimulatedAccountStatus };
+  /** Switches to the simulated account (true) or back to the person's Messages (false): the hosted gateway restarts in that mode; resolves once it has. */
+  'gateway.useSimulated': { request: boolean; response: SimulatedAccountAnswer };
   /** Checks both permissions now. */
   'permissions.check': { request: void; response: PermissionsReport };
   /** The permission step is on screen (true) or gone (false): while true, main re-checks every second and pushes `permissions`. */
@@ -136,6 +161,8 @@ export const BRIDGE_INVOKE_CHANNELS = [
   'gateway.connection',
   'gateway.phase',
   'gateway.recover',
+  'gateway.simulated',
+  'gateway.useSimulated',
   'permissions.check',
   'permissions.watch',
   'settings.open',
@@ -180,6 +207,7 @@ export function isValidBridgeRequest(channel: BridgeInvoke, request: unknown): b
   switch (channel) {
     case 'permissions.watch':
     case 'loginItem.set':
+    case 'gateway.useSimulated':
       return typeof request === 'boolean';
     case 'settings.open':
       return request === 'full-disk-access' || request === 'automation';

@@ -1,11 +1,12 @@
 // The onboarding wizard in Chromium against the real gateway: a first run (a fresh state dir, no
 // config) walked from the welcome to an account listening, in the browser (the native steps as
 // the gateway sees them) and with a fake preload bridge (the app: macOS permission states, System
-// Settings, relaunch, launch at login).
+// Settings, relaunch, launch at login, trying a simulated Messages account first).
 // Needs `npm run build` (the renderer) and `npm run build:node` (the simulator).
 import type { Page } from '@playwright/test';
 import { bridgeCalls, installFakeBridge, pushBridgeEvent } from './support/fake-bridge';
 import { expect, test } from './support/fixtures';
+import { checkScreen } from './support/screens';
 
 function stepHeading(page: Page, name: string) {
   return page.getByRole('heading', { level: 1, name, exact: true });
@@ -22,6 +23,8 @@ test('browser: a first run walks every step and ends with the account listening'
 
   await expect(stepHeading(page, 'Welcome to Clawdbot')).toBeVisible();
   await expect(page.getByText('Replies stop while the gateway is not running')).toBeVisible();
+  // A browser has no bridge: the app's simulated-account switch is not offered.
+  await expect(page.getByRole('button', { name: 'Try it with a simulated Messages account' })).toHaveCount(0);
   await next(page, 'Set up');
 
   // imsg: no account yet, so nothing checked; the person points at their imsg.
@@ -93,7 +96,7 @@ test('browser: a first run opens the wizard; steps the gateway cannot check yet 
   await expect(page.getByRole('button', { name: 'Restart Clawdbot' })).toHaveCount(0);
 });
 
-test('app (fake bridge): the native steps show what macOS says, open System Settings, relaunch, launch at login', async ({ page, startGateway }) => {
+test('app (fake bridge): a simulated account first and back, the native steps show what macOS says, open System Settings, relaunch, launch at login', async ({ page, startGateway }) => {
   const gateway = await startGateway({ fresh: true });
   const checkedAt = new Date().toISOString();
   await installFakeBridge(page, {
@@ -112,6 +115,22 @@ test('app (fake bridge): the native steps show what macOS says, open System Sett
   await expect(stepHeading(page, 'Welcome to Clawdbot')).toBeVisible();
   await expect(page.getByText('Replies stop while Clawdbot is not running')).toBeVisible();
   await expect(page.getByRole('status', { name: 'Gateway connection: Connected' })).toBeVisible();
+
+  // Not ready to grant anything: the person tries a simulated Messages account first. Main restarts
+  // the gateway (the fake tells the window there is none for a moment, then where it is): the
+  // window reconnects and offers the way back.
+  const tryIt = page.getByRole('button', { name: 'Try it with a simulated Messages account' });
+  await checkScreen(page, 'onboarding-welcome-app', () => expect(tryIt).toBeVisible());
+  await tryIt.click();
+  await expect.poll(() => bridgeCalls(page, 'gateway.useSimulated')).toEqual([true]);
+  const back = page.getByRole('button', { name: 'Use my real Messages account' });
+  await expect(back).toBeVisible();
+  await expect(page.getByRole('status', { name: 'Gateway connection: Connected' })).toBeVisible();
+  await back.click();
+  await expect.poll(() => bridgeCalls(page, 'gateway.useSimulated')).toEqual([true, false]);
+  await expect(tryIt).toBeVisible();
+  await expect(page.getByRole('status', { name: 'Gateway connection: Connected' })).toBeVisible();
+
   await next(page, 'Set up');
   await next(page);
   await next(page);

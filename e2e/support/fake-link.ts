@@ -150,6 +150,9 @@ export function createFakeBridge(answers: Partial<{ [K in keyof ClawdbotBridge]:
     'loginItem.get': false,
     'onboarding.get': { step: null, completedAt: null },
     'permissions.check': { permissions: [], restartSuggested: false, checkedAt: new Date().toISOString() },
+    // As from a checkout (`npm start`): the simulated account can be switched on.
+    'gateway.simulated': { available: true, active: false },
+    'gateway.useSimulated': { ok: true },
   };
   const call = (name: string) => async (request?: unknown) => {
     calls.push({ name, request });

@@ -14,13 +14,12 @@ const packaged = app.isPackaged;
 // `npm start -- --port 18800` on a Mac: the gateway's port for this run.
 const portIndex = process.argv.indexOf('--port');
 const port = portIndex > 0 ? Number(process.argv[portIndex + 1]) : undefined;
-// The simulated Messages account runs the simulator as a Node child process: there is no Node in
-// the packaged app (and its RunAsNode fuse is off), so until the gateway can start the simulator
-// in an Electron utility process (see main/electron/README.md), the demo runs from a checkout only.
+// `npm start` without imsg: a simulated Messages account for this run (simulated-account.ts
+// decides, and refuses it in the packaged app).
 const demoRequested = process.argv.includes('--demo') || process.env.CLAWDBOT_DEMO === '1';
-if (demoRequested && packaged) console.error('Clawdbot: the simulated Messages account is not available in the packaged app yet; starting normally.');
 void startShell({
-  demo: demoRequested && !packaged,
+  demo: demoRequested,
+  packaged,
   ...(port !== undefined && Number.isInteger(port) ? { gatewayOptions: { port } } : {}),
   paths: {
     preload: join(outMain, '..', 'preload', 'index.cjs'),

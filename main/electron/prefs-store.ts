@@ -11,7 +11,8 @@ export type PrefsMigrations = NonNullable<Options<AppPrefs>['migrations']>;
 /**
  * Keyed by the app version that introduces a change (a semver range is allowed). 0.1.0 is the
  * first version with preferences, so there is nothing to migrate yet; a change of a key's shape
- * adds its migration here (and a test in test/electron/prefs.test.ts).
+ * adds its migration here (and a test in test/electron/prefs.test.ts). A new key needs none: its
+ * default fills it in an older file, whose other keys stay (`simulatedAccount` came this way).
  */
 export const PREFS_MIGRATIONS: PrefsMigrations = {};
 

@@ -1,5 +1,5 @@
 // The app's own preferences: onboarding progress, launch at login, the window's bounds, the port
-// chosen after a port conflict — their shape, schema and defaults, and the decisions made on them.
+// chosen after a port conflict, the simulated Messages account chosen in the window — their shape, schema and defaults, and the decisions made on them.
 // They live in electron-store (prefs-store.ts); the gateway's settings stay in
 // ~/.clawdbot/clawdbot.json, which the CLI and the screens edit.
 import type { Schema } from 'electron-store';
@@ -19,6 +19,8 @@ export interface AppPrefs {
   windowBounds: WindowBounds | null;
   /** The port chosen after a port conflict; wins over the config's. */
   port: number | null;
+  /** The person chose to try Clawdbot with a simulated Messages account (simulated-account.ts decides whether it applies). */
+  simulatedAccount: boolean;
 }
 
 export const PREFS_DEFAULTS: AppPrefs = {
@@ -26,6 +28,7 @@ export const PREFS_DEFAULTS: AppPrefs = {
   launchAtLogin: null,
   windowBounds: null,
   port: null,
+  simulatedAccount: false,
 };
 
 const nullable = (schema: Record<string, unknown>) => ({ anyOf: [{ type: 'null' }, schema] });
@@ -43,6 +46,7 @@ export const PREFS_SCHEMA: Schema<AppPrefs> = {
     required: ['x', 'y', 'width', 'height'],
   }),
   port: nullable({ type: 'integer', minimum: 1, maximum: 65535 }),
+  simulatedAccount: { type: 'boolean' },
 };
 
 /** Onboarding just finished and launch at login was never decided: it turns on (once). */

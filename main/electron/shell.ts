@@ -17,6 +17,7 @@ import { PairingNotifications } from './notifications';
 import { loadMacPermissions, readFdaSignal } from './permissions';
 import { diagnosePortConflict, findFreePort, probeHealth, tokenCandidates } from './port-conflict';
 import { openPrefs } from './prefs-store';
+import { SimulatedAccountSetting } from './simulated-account';
 import { TrayMenu } from './tray';
 import { APP_ORIGIN, AppWindow, hardenSession, serveRenderer } from './window';
 
@@ -35,8 +36,10 @@ export interface ShellPaths {
 export interface ShellOptions {
   paths: ShellPaths;
   env?: NodeJS.ProcessEnv;
-  /** Run the gateway with a simulated Messages account. */
+  /** `--demo` / CLAWDBOT_DEMO=1: run the gateway with a simulated Messages account (wins over the window's switch). */
   demo?: boolean;
+  /** The installed app (default: app.isPackaged), where the simulated account is not available. */
+  packaged?: boolean;
   /** Tests: start options on top of the app's (port 0, a state dir, fast imsg timings). */
   gatewayOptions?: Partial<StartGatewayOptions>;
   startGateway?: typeof realStartGateway;
@@ -74,6 +77,7 @@ export async function startShell(options: ShellOptions) {
   const log = logs.logger('app');
   const prefs = openPrefs(paths.prefs ? { cwd: paths.prefs } : {});
   const mac = loadMacPermissions();
+  const packaged = options.packaged ?? app.isPackaged;
 
   const gatewayOptions = (): StartGatewayOptions => {
     const port = prefs.get('port');
@@ -84,7 +88,7 @@ export async function startShell(options: ShellOptions) {
       allowedOrigins: [APP_ORIGIN],
       staticDir: paths.renderer,
       ...(port !== null ? { port } : {}),
-      ...(options.demo ? { demo: paths.simulator ? { simulatorPath: paths.simulator } : true } : {}),
+      ...(simulated.active ? { demo: paths.simulator ? { simulatorPath: paths.simulator } : true } : {}),
       ...options.gatewayOptions,
     };
   };
@@ -107,6 +111,8 @@ export async function startShell(options: ShellOptions) {
     choosePort: (port) => prefs.set('port', port),
     logger: logs.logger('app:gateway'),
   });
+  const simulated = new SimulatedAccountSetting({ packaged, commandLine: options.demo === true, prefs, host, logger: logs.logger('app:simulated') });
+  if (options.demo && packaged) log.warn(`--demo ignored: ${simulated.status().reason}`);
 
   const window = new AppWindow({
     preloadPath: paths.preload,
@@ -160,6 +166,8 @@ export async function startShell(options: ShellOptions) {
       'gateway.connection': () => controller.connection(),
       'gateway.phase': () => controller.state.gateway,
       'gateway.recover': async (choice) => (await controller.perform(choice), controller.state.gateway),
+      'gateway.simulated': () => simulated.status(),
+      'gateway.useSimulated': (on) => simulated.use(on),
       'permissions.check': () => controller.checkPermissions(),
       'permissions.watch': (active) => controller.watchPermissions(active),
       'settings.open': (pane) => shell.openExternal(settingsPaneUrl(pane)),
@@ -198,6 +206,6 @@ export async function startShell(options: ShellOptions) {
   if (prefs.get('launchAtLogin') === true && app.isPackaged && !app.getLoginItemSettings().openAtLogin) controller.setLaunchAtLogin(true);
   await host.start();
   if (prefs.get('onboarding').completedAt === null) window.open('onboarding');
-  log.info(`Clawdbot ${app.getVersion()} started`, { demo: options.demo === true, phase: host.phase.kind });
-  return { controller, host, tray, window, notifications, logFile: logFile.path, removeCrashHandlers };
+  log.info(`Clawdbot ${app.getVersion()} started`, { simulated: simulated.active, phase: host.phase.kind });
+  return { controller, host, simulated, tray, window, notifications, logFile: logFile.path, removeCrashHandlers };
 }

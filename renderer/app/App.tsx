@@ -4,6 +4,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { GatewayPhase } from '../../contract/bridge';
 import { Banner } from '../components/Banner';
+import { SimulatedAccountSwitch } from '../components/SimulatedAccountSwitch';
 import { SecondsLeft } from '../components/time';
 import { AccountsScreen } from '../screens/accounts/AccountsScreen';
 import { DemoScreen } from '../screens/demo/DemoScreen';
@@ -197,6 +198,8 @@ function PhaseView({ phase, recover }: { phase: GatewayPhase; recover(recovery: 
         >
           <p className="preserve-lines">{phase.message}</p>
           {phase.fix ? <p>{phase.fix}</p> : null}
+          {/* A simulated account that cannot start must not be a dead end: the way back is here too. */}
+          <SimulatedAccountSwitch offerToTry={false} />
         </Banner>
       );
     }

@@ -45,6 +45,16 @@ export function createAppStore(deps: StoreDeps) {
     if (s.logs !== null) void s.loadLogs();
   }
 
+  /**
+   * The window now talks to a gateway with a simulated Messages account, or no longer does (the
+   * app's switch restarted it in the other mode): the previous conversation is not this gateway's,
+   * and the Demo screen goes when the simulated account does.
+   */
+  function simulatedAccountSwitched(demo: boolean): void {
+    set({ demoSent: [], demoInbound: [], demoNotice: null });
+    if (!demo && get().route?.screen === 'demo') get().navigate('health');
+  }
+
   /** The config is re-read when the gateway's view of it changes (a reload, accepted or rejected). */
   function configChanged(before: GatewayStatus | null, after: GatewayStatus): boolean {
     if (!before) return false;
@@ -55,7 +65,9 @@ export function createAppStore(deps: StoreDeps) {
   const unsubscribe = [
     link.onState((state) => set(state)),
     link.onConnected((hello) => {
+      const before = get().status;
       set({ status: hello.status });
+      if (before && before.demo !== hello.status.demo) simulatedAccountSwitched(hello.status.demo);
       readAll(hello.status);
     }),
     link.on('health', (status) => {
@@ -86,7 +98,11 @@ export function createAppStore(deps: StoreDeps) {
   if (bridge) {
     unsubscribe.push(
       bridge.on('connection', (connection) => link.setEndpoint(connection ? { wsUrl: connection.wsUrl, token: connection.token } : null)),
-      bridge.on('phase', (phase) => set({ phase })),
+      bridge.on('phase', (phase) => {
+        set({ phase });
+        // Whether the simulated account can be switched depends on it (not while another gateway is used).
+        void get().loadSimulated();
+      }),
       bridge.on('permissions', (permissions) => set({ permissions })),
       bridge.on('navigate', (screen) => get().navigate(screen)),
     );
@@ -94,7 +110,7 @@ export function createAppStore(deps: StoreDeps) {
 
   return {
     store,
-    /** Reads what the app knows (gateway phase, login item, permissions) and connects. */
+    /** Reads what the app knows (gateway phase, login item, simulated account, permissions) and connects. */
     async start(): Promise<void> {
       void get().loadOnboarding();
       if (!bridge) {
@@ -105,6 +121,7 @@ export function createAppStore(deps: StoreDeps) {
         bridge['gateway.connection']().catch(() => null),
         bridge['gateway.phase']().catch(() => null),
         bridge['loginItem.get']().catch(() => null),
+        get().loadSimulated(),
       ]);
       set({ phase, loginItem });
       link.setEndpoint(connection ? { wsUrl: connection.wsUrl, token: connection.token } : null);

@@ -1,8 +1,8 @@
 // What only the app can do, through the preload bridge (contract/bridge.ts): macOS permissions,
-// System Settings, relaunch, launch at login, the log file, the hosted gateway's life cycle. In a
-// browser there is no bridge: `native` is false and the screens hide these actions or explain
-// what to do instead.
-import type { GatewayPhase, GatewayRecovery, HelpPage, PermissionsReport, SettingsPane } from '../../contract/bridge';
+// System Settings, relaunch, launch at login, the log file, the hosted gateway's life cycle and its
+// simulated Messages account. In a browser there is no bridge: `native` is false and the screens
+// hide these actions or explain what to do instead.
+import type { GatewayPhase, GatewayRecovery, HelpPage, PermissionsReport, SettingsPane, SimulatedAccountStatus } from '../../contract/bridge';
 import type { Slice } from './types';
 
 export interface NativeSlice {
@@ -15,6 +15,10 @@ export interface NativeSlice {
   loginItem: boolean | null;
   /** A bridge call failed (shown once, where it was asked for). */
   nativeError: string | null;
+  /** The app's simulated Messages account (app only); null in a browser or until read. */
+  simulated: SimulatedAccountStatus | null;
+  /** The account being switched to while the gateway restarts (true: the simulated one), else null. */
+  simulatedSwitching: boolean | null;
   checkPermissions(): Promise<void>;
   /** The permission step is on screen (true) or gone (false). */
   watchPermissions(on: boolean): void;
@@ -24,6 +28,12 @@ export interface NativeSlice {
   revealLogs(): void;
   openHelp(page: HelpPage): void;
   recoverGateway(recovery: GatewayRecovery): Promise<void>;
+  loadSimulated(): Promise<void>;
+  /**
+   * Switches the hosted gateway to the simulated account (true) or back to the person's Messages;
+   * resolves once it restarted, with null, or with why it was refused (main's words).
+   */
+  switchSimulatedAccount(on: boolean): Promise<string | null>;
 }
 
 export const nativeSlice: Slice<NativeSlice> = ({ bridge }) => (set, get) => {
@@ -42,6 +52,8 @@ export const nativeSlice: Slice<NativeSlice> = ({ bridge }) => (set, get) => {
     phase: null,
     loginItem: null,
     nativeError: null,
+    simulated: null,
+    simulatedSwitching: null,
     async checkPermissions() {
       if (!bridge) return;
       const report = await call(() => bridge['permissions.check']());
@@ -74,6 +86,26 @@ export const nativeSlice: Slice<NativeSlice> = ({ bridge }) => (set, get) => {
       if (!bridge) return;
       const phase = await call(() => bridge['gateway.recover'](recovery));
       if (phase) set({ phase });
+    },
+    async loadSimulated() {
+      if (!bridge) return;
+      const simulated = await bridge['gateway.simulated']().catch(() => null);
+      if (simulated) set({ simulated });
+    },
+    async switchSimulatedAccount(on) {
+      if (!bridge || get().simulatedSwitching !== null) return null;
+      set({ simulatedSwitching: on });
+      let refusal: string | null = null;
+      try {
+        const answer = await bridge['gateway.useSimulated'](on);
+        if (!answer.ok) refusal = answer.message;
+      } catch (error) {
+        refusal = error instanceof Error ? error.message : String(error);
+      }
+      // What main now says (switched, or why not), not what was asked for.
+      await get().loadSimulated();
+      set({ simulatedSwitching: null });
+      return refusal;
     },
   };
 };

@@ -19,6 +19,8 @@ function handlers(): BridgeHandlers & { calls: [string, unknown][] } {
     'gateway.connection': record('gateway.connection', connection),
     'gateway.phase': record('gateway.phase', { kind: 'paused' as const }),
     'gateway.recover': (choice) => (calls.push(['gateway.recover', choice]), { kind: 'starting' as const }),
+    'gateway.simulated': record('gateway.simulated', { available: true, active: false }),
+    'gateway.useSimulated': (on) => (calls.push(['gateway.useSimulated', on]), on ? { ok: true as const } : { ok: false as const, message: 'Not now.' }),
     'permissions.check': record('permissions.check', { permissions: [], restartSuggested: false, checkedAt: '2026-03-02T10:00:00.000Z' }),
     'permissions.watch': record('permissions.watch', undefined),
     'settings.open': record('settings.open', undefined),
@@ -66,11 +68,18 @@ describe('preload bridge', () => {
     expect(await bridge()['loginItem.set'](false)).toBe(false);
     expect(await bridge()['settings.open']('full-disk-access')).toBeUndefined();
     expect(await bridge()['onboarding.set']({ step: 'permissions', completedAt: null })).toEqual({ step: 'permissions', completedAt: null });
+    expect(await bridge()['gateway.simulated']()).toEqual({ available: true, active: false });
+    expect(await bridge()['gateway.useSimulated'](true)).toEqual({ ok: true });
+    // A refusal comes back as an answer with its sentence (a thrown error would arrive rewrapped by Electron).
+    expect(await bridge()['gateway.useSimulated'](false)).toEqual({ ok: false, message: 'Not now.' });
     expect(main.calls).toEqual([
       ['gateway.connection', undefined],
       ['loginItem.set', false],
       ['settings.open', 'full-disk-access'],
       ['onboarding.set', { step: 'permissions', completedAt: null }],
+      ['gateway.simulated', undefined],
+      ['gateway.useSimulated', true],
+      ['gateway.useSimulated', false],
     ]);
   });
 
@@ -90,8 +99,12 @@ describe('main refuses', () => {
     const other = new MockWebContents();
     other.mainFrame.url = 'app://clawdbot/index.html';
     await expect(ipcMain.mockInvoke(other, other.mainFrame, bridgeChannel('gateway.connection'))).rejects.toThrow(/only the Clawdbot window/);
+    await expect(ipcMain.mockInvoke(other, other.mainFrame, bridgeChannel('gateway.useSimulated'), true)).rejects.toThrow(/only the Clawdbot window/);
+    await expect(ipcMain.mockInvoke(page, new MockWebFrame('https://evil.example/'), bridgeChannel('gateway.useSimulated'), true)).rejects.toThrow(/Refused/);
     expect(main.calls).toEqual([]);
-    expect(logs.tail().at(-1)?.msg).toMatch(/refused gateway.connection/);
+    expect(logs.tail().map((record) => record.msg)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/refused gateway.connection/), expect.stringMatching(/refused gateway.useSimulated/)]),
+    );
   });
 
   it('our window once it shows another origin, and a subframe of it', async () => {
@@ -112,6 +125,10 @@ describe('main refuses', () => {
     await expect(ipcMain.mockInvoke(page, page.mainFrame, bridgeChannel('onboarding.set'), { step: 'x'.repeat(100), completedAt: null })).rejects.toThrow(/malformed/);
     await expect(ipcMain.mockInvoke(page, page.mainFrame, bridgeChannel('onboarding.set'), { step: null, completedAt: 'yesterday' })).rejects.toThrow(/malformed/);
     await expect(ipcMain.mockInvoke(page, page.mainFrame, bridgeChannel('app.quit'), { please: true })).rejects.toThrow(/malformed/);
+    for (const request of [undefined, 'true', 1, { on: true }]) {
+      await expect(ipcMain.mockInvoke(page, page.mainFrame, bridgeChannel('gateway.useSimulated'), request)).rejects.toThrow(/malformed request for gateway.useSimulated/);
+    }
+    await expect(ipcMain.mockInvoke(page, page.mainFrame, bridgeChannel('gateway.simulated'), true)).rejects.toThrow(/malformed/);
     expect(main.calls).toEqual([]);
   });
 
@@ -139,6 +156,8 @@ describe('bridge contract', () => {
     expect(isValidBridgeRequest('gateway.connection', 'x')).toBe(false);
     expect(isValidBridgeRequest('help.open', 'imsg')).toBe(true);
     expect(isValidBridgeRequest('help.open', 'https://evil.example')).toBe(false);
+    expect(isValidBridgeRequest('gateway.useSimulated', false)).toBe(true);
+    expect(isValidBridgeRequest('gateway.useSimulated', 'false')).toBe(false);
   });
 
   it('the screen comes from the URL fragment', () => {

@@ -35,6 +35,21 @@ describe('preferences store', () => {
     expect(JSON.parse(readFileSync(join(cwd, 'preferences.json'), 'utf8')).__internal__.migrations.version).toBe('0.1.0');
   });
 
+  it('the simulated account is off by default; a file from before the key keeps its values and reads the default', () => {
+    expect(PREFS_DEFAULTS.simulatedAccount).toBe(false);
+    const cwd = tempDir();
+    const before = { ...PREFS_DEFAULTS, port: 18790, onboarding: { step: 'imsg', completedAt: null } } as Partial<typeof PREFS_DEFAULTS>;
+    delete before.simulatedAccount;
+    writeFileSync(join(cwd, 'preferences.json'), JSON.stringify({ ...before, __internal__: { migrations: { version: '0.1.0' } } }));
+    const prefs = openPrefs({ cwd });
+    expect(prefs.get('simulatedAccount')).toBe(false);
+    expect(prefs.get('port')).toBe(18790);
+    expect(prefs.get('onboarding')).toEqual({ step: 'imsg', completedAt: null });
+    prefs.set('simulatedAccount', true);
+    expect(openPrefs({ cwd }).get('simulatedAccount')).toBe(true);
+    expect(() => prefs.set('simulatedAccount', 'yes' as never)).toThrow(/simulatedAccount/);
+  });
+
   it('refuses a value that breaks the schema', () => {
     const prefs = openPrefs({ cwd: tempDir() });
     expect(() => prefs.set('port', 70000)).toThrow(/port/);

@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DemoSentMessage, GatewayStatus } from '../../contract/gateway-api';
 import WebSocket from 'ws';
-import { bridgeChannel } from '../../contract/bridge';
+import { bridgeChannel, type BridgeInvoke, type GatewayConnection } from '../../contract/bridge';
 import { createControlClient } from '../../contract/control-client';
 import type { AppState } from '../../main/electron/app-state';
 import type { GatewayLink } from '../../main/electron/gateway-host';
 import { startShell } from '../../main/electron/shell';
+import { FORCED_BY_COMMAND_LINE, NOT_IN_PACKAGED_APP } from '../../main/electron/simulated-account';
 import { registerAppScheme } from '../../main/electron/window';
 import { isAlive, repoRoot } from '../gateway/harness';
 import { app, ipcMain, mock, notifications, trays, windows, type MockNotification } from './mocks/electron';
@@ -43,13 +44,19 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Starts the app as index.ts does, with its files in a temp dir and the demo account. */
-async function launch(): Promise<Shell> {
+/**
+ * Starts the app as index.ts does, with its files in a temp dir and the demo account (`--demo`).
+ * `home`: without `--demo`, the state in a temp HOME (~/.clawdbot, the simulated account in
+ * ~/.clawdbot/demo), as the app finds it on a Mac.
+ */
+async function launch(options: { demo?: boolean; packaged?: boolean; home?: boolean } = {}): Promise<Shell> {
   registerAppScheme();
   mock.ready();
+  const home = options.home === true;
   const shell = await startShell({
-    demo: true,
-    env: cleanEnv(),
+    demo: options.demo ?? !home,
+    ...(options.packaged !== undefined ? { packaged: options.packaged } : {}),
+    env: home ? { ...cleanEnv(), HOME: join(dir, 'home') } : cleanEnv(),
     stderr: false,
     paths: {
       preload: join(repoRoot, 'out', 'preload', 'index.cjs'),
@@ -58,7 +65,7 @@ async function launch(): Promise<Shell> {
       logs: join(dir, 'logs'),
       prefs: join(dir, 'prefs'),
     },
-    gatewayOptions: { port: 0, stateDir: join(dir, 'state'), channelTimings: FAST },
+    gatewayOptions: { port: 0, ...(home ? {} : { stateDir: join(dir, 'state') }), channelTimings: FAST },
   });
   if (!shell) throw new Error('no shell');
   cleanups.push(async () => {
@@ -92,6 +99,15 @@ function sentTo(link: GatewayLink, to: string, match: (messages: DemoSentMessage
 
 /** Resolves when the notification is closed (withdrawn by the app). */
 const withdrawn = (notification: MockNotification) => new Promise<void>((resolve) => (notification.closed ? resolve() : notification.once('close', () => resolve())));
+
+/** A bridge call from the app's window, as its preload makes it. */
+function invokeFromWindow(name: BridgeInvoke, request?: unknown): Promise<unknown> {
+  const window = windows.at(-1)!;
+  return ipcMain.mockInvoke(window.webContents, window.webContents.mainFrame, bridgeChannel(name), request);
+}
+
+/** The `connection` events main pushed to the window, oldest first. */
+const connectionsSent = () => windows.at(-1)!.webContents.sent.filter((m) => m.channel === bridgeChannel('connection')).map((m) => m.args[0] as GatewayConnection | null);
 
 function trayMenu() {
   const tray = trays[0]!;
@@ -221,11 +237,61 @@ describe('Clawdbot.app hosting the real gateway', () => {
       ['full-disk-access', 'not-applicable'],
       ['automation', 'not-applicable'],
     ]);
+    // Started with --demo: the simulated account stays for this run, whatever the window asks.
+    expect(await invokeFromWindow('gateway.simulated')).toEqual({ available: false, active: true, reason: FORCED_BY_COMMAND_LINE });
+    expect(await invokeFromWindow('gateway.useSimulated', false)).toEqual({ ok: false, message: FORCED_BY_COMMAND_LINE });
     // Finishing onboarding turns launch at login on (once).
     expect(shell.controller.state.launchAtLogin).toBe(false);
     await ipcMain.mockInvoke(window.webContents, frame, bridgeChannel('onboarding.set'), { step: 'done', completedAt: new Date().toISOString() });
     expect(shell.controller.state.launchAtLogin).toBe(true);
     expect(trayMenu().menu.mockFind('Launch at Login').checked).toBe(true);
+  });
+
+  it('the window switches to a simulated Messages account and back: the hosted gateway restarts in each mode, the window follows', async () => {
+    const shell = await launch({ home: true });
+    const { host, controller } = shell;
+    expect(await invokeFromWindow('gateway.simulated')).toEqual({ available: true, active: false });
+    expect((await host.link!.call('status', {})).demo).toBe(false);
+    const real = controller.connection()!;
+
+    // On: the gateway restarts with the simulated account in ~/.clawdbot/demo (its own token).
+    expect(await invokeFromWindow('gateway.useSimulated', true)).toEqual({ ok: true });
+    expect(host.phase).toMatchObject({ kind: 'running', mode: 'hosted' });
+    const demo = await host.link!.call('status', {});
+    expect(demo.demo).toBe(true);
+    expect(demo.accounts.map((a) => a.simulated)).toEqual([true]);
+    expect(demo.configPath).toBe(join(dir, 'home', '.clawdbot', 'demo', 'clawdbot.json'));
+    expect(await invokeFromWindow('gateway.simulated')).toEqual({ available: true, active: true });
+    // The window was told: no gateway while it restarted, then the new one (reloaded, as its port moved).
+    const simulated = controller.connection()!;
+    expect(simulated.token).not.toBe(real.token);
+    expect(connectionsSent().slice(-2)).toEqual([null, simulated]);
+    expect(windows.at(-1)!.loadedUrls.at(-1)).toContain(`token=${simulated.token}`);
+    await until(shell, (s) => s.status?.demo === true);
+    expect(trayMenu().labels).toContain('Demo: a simulated Messages account');
+    // Kept for the next launch.
+    expect(JSON.parse(readFileSync(join(dir, 'prefs', 'preferences.json'), 'utf8')).simulatedAccount).toBe(true);
+
+    // Off: back to the person's own gateway (same state dir, same token as before).
+    expect(await invokeFromWindow('gateway.useSimulated', false)).toEqual({ ok: true });
+    const back = await host.link!.call('status', {});
+    expect(back.demo).toBe(false);
+    expect(back.configPath).toBe(join(dir, 'home', '.clawdbot', 'clawdbot.json'));
+    expect(controller.connection()!.token).toBe(real.token);
+    expect(connectionsSent().slice(-2)).toEqual([null, controller.connection()]);
+    await until(shell, (s) => s.status?.demo === false);
+    expect(trayMenu().labels).not.toContain('Demo: a simulated Messages account');
+    expect(await invokeFromWindow('gateway.simulated')).toEqual({ available: true, active: false });
+  });
+
+  it('the packaged app: --demo is ignored, and the window cannot switch to a simulated account', async () => {
+    const shell = await launch({ demo: true, packaged: true });
+    expect((await shell.host.link!.call('status', {})).demo).toBe(false);
+    expect(await invokeFromWindow('gateway.simulated')).toEqual({ available: false, active: false, reason: NOT_IN_PACKAGED_APP });
+    const connection = shell.controller.connection();
+    expect(await invokeFromWindow('gateway.useSimulated', true)).toEqual({ ok: false, message: NOT_IN_PACKAGED_APP });
+    expect(shell.controller.connection()).toEqual(connection);
+    expect(readFileSync(shell.logFile, 'utf8')).toMatch(/--demo ignored: A simulated Messages account is not available in the packaged app yet/);
   });
 
   it("the gateway accepts the window's origin app://clawdbot, and still refuses every other", async () => {

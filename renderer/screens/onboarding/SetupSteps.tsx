@@ -9,6 +9,7 @@ import { Banner } from '../../components/Banner';
 import { CHECK_STATE_WORDS, CHECK_TITLES } from '../../components/CheckRow';
 import { LocationFields } from '../../components/LocationFields';
 import { PolicyFields, type PolicyValue } from '../../components/PolicyFields';
+import { SimulatedAccountSwitch } from '../../components/SimulatedAccountSwitch';
 import { StatusBadge } from '../../components/StatusBadge';
 import { problemText, type FormOutcome } from '../../gateway/errors';
 import { configuredModel, imessageSection, sameList } from '../../lib/config-edit';
@@ -61,6 +62,7 @@ export function WelcomeStep({ next }: StepProps) {
       </ul>
       <p className="note">Replies stop while {native ? 'Clawdbot is not running' : 'the gateway is not running'} or the Mac is asleep.</p>
       {simulated ? <p className="muted small-text">This gateway has a simulated Messages account: you can try pairing and replies before granting anything.</p> : null}
+      <SimulatedAccountSwitch />
     </Step>
   );
 }

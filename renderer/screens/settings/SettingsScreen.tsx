@@ -9,6 +9,7 @@ import { CheckRow } from '../../components/CheckRow';
 import { Field } from '../../components/Field';
 import { ListEditor } from '../../components/HandleListEditor';
 import { PolicyFields, RadioGroup, type PolicyValue } from '../../components/PolicyFields';
+import { SimulatedAccountSwitch } from '../../components/SimulatedAccountSwitch';
 import { describeError, issuesFor, problemText, type FormOutcome } from '../../gateway/errors';
 import { configuredModel, imessageSection, sameList } from '../../lib/config-edit';
 import { DEFAULT_GATEWAY_PORT, IMESSAGE_DEFAULTS_SHOWN } from '../../lib/defaults';
@@ -406,6 +407,7 @@ function AppSection() {
       ) : (
         <p className="muted small-text">Launch at login and the log file are set in the Clawdbot app on the Mac.</p>
       )}
+      <SimulatedAccountSwitch offerToTry={false} />
       <div className="button-row">
         {native ? (
           <button type="button" onClick={() => state().revealLogs()}>
