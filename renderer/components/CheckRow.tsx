@@ -6,7 +6,8 @@ import { RelativeTime } from './time';
 
 export const CHECK_STATE_WORDS: Record<CheckState, string> = {
   ok: 'OK',
-  missing: 'Missing',
+  // Not only "missing": an imsg too old for `rpc` and a Mac not signed in to iMessage are this state too.
+  missing: 'Not set up',
   denied: 'Not allowed',
   pending: 'Waiting for you',
   unknown: 'Not known yet',

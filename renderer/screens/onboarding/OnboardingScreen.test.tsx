@@ -33,7 +33,7 @@ describe('onboarding', () => {
       handlers: { 'setup.get': () => snapshot([IMSG_MISSING]), 'setup.check': () => snapshot([IMSG_MISSING]) },
     });
     expect(screen.getByRole('heading', { level: 1, name: 'imsg' })).toBeTruthy();
-    expect(screen.getByText('Missing', { exact: false })).toBeTruthy();
+    expect(screen.getByText('Not set up', { exact: false })).toBeTruthy();
     expect(screen.getByText('brew install steipete/tap/imsg')).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Copy brew install steipete/tap/imsg' })).toBeTruthy();
 
