@@ -1,8 +1,8 @@
 // The preload bridge: everything the app's sandboxed window can ask the main process for, and
 // everything main pushes to it. The window gets only what a browser cannot do — the gateway's
 // address and token, the hosted gateway's mode (a simulated Messages account or the person's),
-// and native actions (permissions, System Settings, relaunch, login item, logs, quit); everything else it reads from the gateway's control API, exactly as the web UI
-// does in a browser.
+// and native actions (permissions, System Settings, relaunch, login item, logs, quit); everything
+// else it reads from the gateway's control API, exactly as the web UI does in a browser.
 //
 // One list of channels (`BRIDGE_INVOKE_CHANNELS`, `BRIDGE_EVENT_CHANNELS`) is the allow-list on
 // both sides: the preload maps exactly these, main answers exactly these (and refuses any other

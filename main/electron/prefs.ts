@@ -1,5 +1,6 @@
 // The app's own preferences: onboarding progress, launch at login, the window's bounds, the port
-// chosen after a port conflict, the simulated Messages account chosen in the window — their shape, schema and defaults, and the decisions made on them.
+// chosen after a port conflict, the simulated Messages account chosen in the window — their shape,
+// schema and defaults, and the decisions made on them.
 // They live in electron-store (prefs-store.ts); the gateway's settings stay in
 // ~/.clawdbot/clawdbot.json, which the CLI and the screens edit.
 import type { Schema } from 'electron-store';

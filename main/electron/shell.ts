@@ -79,6 +79,8 @@ export async function startShell(options: ShellOptions) {
   const mac = loadMacPermissions();
   const packaged = options.packaged ?? app.isPackaged;
 
+  // Read at each start (never before `simulated` below exists): a restart picks up the port chosen
+  // after a conflict and the simulated account switched in the window.
   const gatewayOptions = (): StartGatewayOptions => {
     const port = prefs.get('port');
     return {
